@@ -1,0 +1,182 @@
+r"""Exact diagonalization: lowest eigenstates by Lanczos, or the whole spectrum.
+
+The Hamiltonian is built as a scipy CSR matrix in the full space or a magnetization
+sector (:meth:`~qgen.operators.PauliSum.to_sparse`) and handed to ARPACK's implicitly
+restarted Lanczos method (:func:`scipy.sparse.linalg.eigsh`); small matrices go to dense
+:func:`numpy.linalg.eigh`. Memory is estimated first and the job refused, with a
+:class:`~qgen.errors.MemoryLimitError`, when it would not fit.
+
+Example:
+    >>> from qgen.lattice import Chain
+    >>> from qgen.operators.hamiltonians import heisenberg
+    >>> from qgen.exact import diagonalize
+    >>> spectrum = diagonalize(heisenberg(Chain(12)), sector=0)
+    >>> round(spectrum.ground_energy, 9)
+    -5.387390917
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse.linalg as sla
+
+from qgen._memory import check_memory
+from qgen.errors import QgenError
+from qgen.hilbert import MagnetizationSector, as_sector
+from qgen.operators.pauli import PauliSum
+
+__all__ = ["Spectrum", "diagonalize", "ground_state"]
+
+METHODS = ("auto", "lanczos", "full")
+# Below this dimension dense diagonalization is both faster and simpler than Lanczos.
+_DENSE_DIMENSION = 1024
+# Krylov vectors ARPACK keeps; 12 measured fastest for one state at dimension ~10^6.
+_MIN_KRYLOV = 12
+
+
+@dataclass(frozen=True)
+class Spectrum:
+    """Lowest eigenvalues and eigenvectors of a Hamiltonian.
+
+    Attributes:
+        energies: eigenvalues in increasing order, shape ``(k,)``.
+        vectors: eigenvectors as columns in the basis of ``sector`` (or the full space),
+            shape ``(dimension, k)``; ``None`` when not requested.
+        sector: the magnetization sector, or ``None`` for the full space.
+        n_sites: number of sites.
+        method: ``"lanczos"`` or ``"full"``.
+    """
+
+    energies: np.ndarray
+    vectors: np.ndarray | None
+    sector: MagnetizationSector | None
+    n_sites: int
+    method: str
+
+    @property
+    def dimension(self) -> int:
+        """Dimension of the space that was diagonalized."""
+        return (1 << self.n_sites) if self.sector is None else self.sector.dimension
+
+    @property
+    def ground_energy(self) -> float:
+        """The lowest eigenvalue."""
+        return float(self.energies[0])
+
+    def state(self, index: int = 0) -> np.ndarray:
+        """Eigenvector ``index`` as a normalized vector of the full ``2^N`` space."""
+        if self.vectors is None:
+            raise QgenError("eigenvectors were not computed (return_states=False)")
+        if not 0 <= index < self.vectors.shape[1]:
+            raise QgenError(
+                f"expected a state index in 0..{self.vectors.shape[1] - 1}, got {index}"
+            )
+        vector = self.vectors[:, index]
+        return vector if self.sector is None else self.sector.embed(vector)
+
+
+def _fix_phase(vectors: np.ndarray) -> np.ndarray:
+    """Make each column's largest component real and positive, so results are reproducible."""
+    pivots = np.abs(vectors).argmax(axis=0)
+    phases = vectors[pivots, np.arange(vectors.shape[1])]
+    return vectors * (np.abs(phases) / phases)
+
+
+def diagonalize(
+    hamiltonian: PauliSum,
+    k: int = 1,
+    *,
+    sector: MagnetizationSector | float | None = None,
+    method: str = "auto",
+    return_states: bool = True,
+    seed: int = 0,
+    memory_limit: float | None = None,
+) -> Spectrum:
+    """The ``k`` lowest eigenstates of a Hermitian operator.
+
+    Args:
+        hamiltonian: a Hermitian :class:`~qgen.operators.PauliSum`.
+        k: number of eigenstates.
+        sector: a :class:`~qgen.hilbert.MagnetizationSector` or total ``S^z``; the
+            Hamiltonian must conserve it. ``None`` diagonalizes in the full space.
+        method: ``"lanczos"`` (ARPACK), ``"full"`` (dense), or ``"auto"`` (dense for
+            dimensions up to 1024 or when ``k`` is close to the dimension).
+        return_states: also return eigenvectors.
+        seed: seed of Lanczos's starting vector.
+        memory_limit: bytes the job may use; by default 80% of the available memory.
+
+    Raises:
+        NotHermitianError: the operator is not Hermitian.
+        HilbertError: a sector that does not exist.
+        OperatorError: the operator does not conserve the sector.
+        MemoryLimitError: the job would not fit in memory.
+        QgenError: ``k`` or ``method`` out of range.
+    """
+    hamiltonian.require_hermitian("exact diagonalization")
+    if method not in METHODS:
+        raise QgenError(f"expected a method in {METHODS}, got {method!r}")
+    resolved = as_sector(sector, hamiltonian.n_sites)
+    dimension = (1 << hamiltonian.n_sites) if resolved is None else resolved.dimension
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= dimension:
+        raise QgenError(f"expected k between 1 and the dimension {dimension}, got {k!r}")
+    if method == "auto":
+        method = "full" if dimension <= _DENSE_DIMENSION or k >= dimension - 1 else "lanczos"
+    if method == "lanczos" and k >= dimension - 1:
+        raise QgenError(
+            f"Lanczos needs k < dimension - 1 (k={k}, dimension={dimension}); use method='full'"
+        )
+
+    value_bytes = 8 if hamiltonian.has_real_elements else 16
+    where = "in the full space" if resolved is None else f"in {resolved!r}"
+    if method == "full":
+        check_memory(3 * dimension**2 * value_bytes, f"dense diagonalization {where}", memory_limit)
+    else:
+        krylov = max(2 * k + 1, _MIN_KRYLOV)
+        check_memory(
+            hamiltonian.sparse_memory_estimate(resolved) + (krylov + k + 4) * dimension * 16,
+            f"Lanczos {where}",
+            memory_limit,
+        )
+
+    matrix = hamiltonian.to_sparse(resolved)
+    if method == "full":
+        dense = matrix.toarray()
+        if return_states:
+            energies, vectors = np.linalg.eigh(dense)
+            energies, vectors = energies[:k], vectors[:, :k]
+        else:
+            energies, vectors = np.linalg.eigvalsh(dense)[:k], None
+    else:
+        start = np.random.default_rng(seed).standard_normal(dimension).astype(matrix.dtype)
+        krylov = min(dimension - 1, max(2 * k + 1, _MIN_KRYLOV))
+        result = sla.eigsh(
+            matrix, k=k, which="SA", v0=start, ncv=krylov, return_eigenvectors=return_states
+        )
+        if return_states:
+            energies, vectors = result
+            order = np.argsort(energies)
+            energies, vectors = energies[order], vectors[:, order]
+        else:
+            energies, vectors = np.sort(result), None
+    if vectors is not None:
+        vectors = _fix_phase(vectors)
+    return Spectrum(
+        energies=np.asarray(energies, dtype=np.float64),
+        vectors=vectors,
+        sector=resolved,
+        n_sites=hamiltonian.n_sites,
+        method=method,
+    )
+
+
+def ground_state(
+    hamiltonian: PauliSum, sector: MagnetizationSector | float | None = None
+) -> tuple[float, np.ndarray]:
+    """Ground-state energy and normalized state vector in the full ``2^N`` space.
+
+    A shortcut for ``diagonalize(hamiltonian, sector=sector)``; see there.
+    """
+    spectrum = diagonalize(hamiltonian, 1, sector=sector)
+    return spectrum.ground_energy, spectrum.state(0)

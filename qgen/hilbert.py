@@ -1,0 +1,238 @@
+"""Spin-1/2 configurations, basis indices and fixed-magnetization sectors.
+
+Conventions (shared by every module, see ``docs/conventions.md``):
+
+* a configuration is an integer tensor ``x`` of shape ``(batch, n_sites)`` with values
+  in {0, 1}: 0 = spin up (σᶻ = +1), 1 = spin down (σᶻ = −1);
+* site 0 is the most significant bit of the basis index,
+  ``index = Σ_i x_i 2^(N-1-i)``, which matches QuTiP's ``tensor(op_0, op_1, …)``;
+* the total magnetization is ``S^z = Σ_i σᶻ_i / 2 = (n_up − n_down) / 2``.
+
+A :class:`MagnetizationSector` lists the basis states of one ``S^z`` in increasing
+index order and finds the position of any state with two table look-ups (the
+two-table scheme of H. Q. Lin, Phys. Rev. B 42, 6561 (1990)): the index of a state is
+the offset of its high half plus the rank of its low half among low halves of the same
+popcount.
+
+Example:
+    >>> import torch
+    >>> from qgen.hilbert import configs_to_indices, MagnetizationSector
+    >>> configs_to_indices(torch.tensor([[0, 1, 1]]))
+    tensor([3])
+    >>> MagnetizationSector(4, 0).dimension
+    6
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import torch
+
+from qgen.errors import HilbertError
+
+__all__ = [
+    "MAX_INDEXED_SITES",
+    "MagnetizationSector",
+    "all_configs",
+    "as_sector",
+    "configs_to_indices",
+    "indices_to_configs",
+    "popcount",
+]
+
+MAX_INDEXED_SITES = 62
+"""Largest number of sites whose basis index fits a signed 64-bit integer."""
+
+
+def _check_indexable(n_sites: int) -> None:
+    if not 1 <= n_sites <= MAX_INDEXED_SITES:
+        raise HilbertError(
+            f"expected 1 to {MAX_INDEXED_SITES} sites for basis indices, got {n_sites}"
+        )
+
+
+def _bit_weights(n_sites: int, device: torch.device | None = None) -> torch.Tensor:
+    """``2^(N-1-i)`` for each site ``i``: site 0 is the most significant bit."""
+    return torch.tensor([1 << (n_sites - 1 - i) for i in range(n_sites)], device=device)
+
+
+def configs_to_indices(x: torch.Tensor) -> torch.Tensor:
+    """Basis indices ``Σ_i x_i 2^(N-1-i)`` of configurations ``x`` of shape ``(..., N)``.
+
+    Raises:
+        HilbertError: values other than 0/1, or more than 62 sites.
+    """
+    _check_indexable(x.shape[-1])
+    if x.is_floating_point() or x.is_complex():
+        raise HilbertError(f"expected an integer configuration tensor, got dtype {x.dtype}")
+    if x.numel() and (x.min() < 0 or x.max() > 1):
+        raise HilbertError("expected configurations with values in {0, 1}")
+    return (x.to(torch.int64) * _bit_weights(x.shape[-1], x.device)).sum(-1)
+
+
+def indices_to_configs(indices: torch.Tensor | np.ndarray, n_sites: int) -> torch.Tensor:
+    """Configurations (int64, shape ``(..., n_sites)``) of basis indices.
+
+    Raises:
+        HilbertError: an index outside ``0 … 2^n_sites − 1``.
+    """
+    _check_indexable(n_sites)
+    idx = torch.as_tensor(indices, dtype=torch.int64)
+    if idx.numel() and (idx.min() < 0 or idx.max() >= (1 << n_sites)):
+        raise HilbertError(
+            f"expected basis indices in 0..{(1 << n_sites) - 1} for {n_sites} sites, "
+            f"got values in {int(idx.min())}..{int(idx.max())}"
+        )
+    shifts = torch.arange(n_sites - 1, -1, -1, device=idx.device)
+    return (idx.unsqueeze(-1) >> shifts) & 1
+
+
+def all_configs(n_sites: int, device: torch.device | str | None = None) -> torch.Tensor:
+    """Every configuration of ``n_sites`` spins, in basis-index order, shape ``(2^N, N)``."""
+    _check_indexable(n_sites)
+    if n_sites > 30:
+        raise HilbertError(f"refusing to enumerate 2^{n_sites} configurations")
+    return indices_to_configs(torch.arange(1 << n_sites, device=device), n_sites)
+
+
+def popcount(values: np.ndarray) -> np.ndarray:
+    """Number of set bits of each non-negative 64-bit integer."""
+    return np.bitwise_count(np.asarray(values, dtype=np.int64)).astype(np.int64)
+
+
+def _parse_magnetization(n_sites: int, magnetization: float | str | Fraction) -> int:
+    """Number of down spins (1-bits) in the sector of total S^z = ``magnetization``."""
+    try:
+        sz = Fraction(magnetization).limit_denominator(2)
+    except (TypeError, ValueError):
+        raise HilbertError(
+            f"expected a total S^z such as 0 or 0.5, got {magnetization!r}"
+        ) from None
+    n_down = Fraction(n_sites, 2) - sz
+    if n_down.denominator != 1 or not 0 <= n_down <= n_sites or sz != Fraction(magnetization):
+        allowed = "0, ±1, ±2, …" if n_sites % 2 == 0 else "±1/2, ±3/2, …"
+        raise HilbertError(
+            f"no magnetization sector S^z = {magnetization} for {n_sites} sites: expected "
+            f"a value in {allowed} between {-n_sites / 2:g} and {n_sites / 2:g}"
+        )
+    return int(n_down)
+
+
+class MagnetizationSector:
+    """The basis states of ``n_sites`` spins with total ``S^z = magnetization``.
+
+    Args:
+        n_sites: number of spin-1/2 sites (at most 62).
+        magnetization: total ``S^z = (n_up − n_down)/2``; an integer for even ``n_sites``
+            and a half-integer for odd ``n_sites``.
+
+    Raises:
+        HilbertError: a sector that does not exist.
+    """
+
+    def __init__(self, n_sites: int, magnetization: float | str | Fraction = 0) -> None:
+        _check_indexable(n_sites)
+        self.n_sites = n_sites
+        self.n_down = _parse_magnetization(n_sites, magnetization)
+        self.magnetization = float(Fraction(n_sites - 2 * self.n_down, 2))
+        self.dimension = math.comb(n_sites, self.n_down)
+        self._n_low = n_sites // 2
+        self._tables: tuple[np.ndarray, np.ndarray] | None = None
+        self._states: np.ndarray | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"MagnetizationSector(n_sites={self.n_sites}, magnetization={self.magnetization:g}, "
+            f"dimension={self.dimension})"
+        )
+
+    def _build_tables(self) -> tuple[np.ndarray, np.ndarray]:
+        """Lin's tables: offset of each high half, rank of each low half in its popcount."""
+        if self._tables is None:
+            n_low, n_high = self._n_low, self.n_sites - self._n_low
+            low = np.arange(1 << n_low, dtype=np.int64)
+            low_count = popcount(low)
+            order = np.argsort(low_count, kind="stable")
+            group_start = np.searchsorted(low_count[order], np.arange(n_low + 2))
+            low_rank = np.empty_like(low)
+            low_rank[order] = np.arange(low.size) - group_start[low_count[order]]
+
+            high_count = popcount(np.arange(1 << n_high, dtype=np.int64))
+            need = self.n_down - high_count
+            valid = (need >= 0) & (need <= n_low)
+            block = np.zeros(1 << n_high, dtype=np.int64)
+            block[valid] = [math.comb(n_low, int(k)) for k in need[valid]]
+            high_offset = np.concatenate(([0], np.cumsum(block)[:-1]))
+            self._tables = (high_offset, low_rank)
+        return self._tables
+
+    @property
+    def states(self) -> np.ndarray:
+        """Basis indices of the sector, sorted increasingly (int64, length ``dimension``)."""
+        if self._states is None:
+            n_low = self._n_low
+            high_offset, _ = self._build_tables()
+            low = np.arange(1 << n_low, dtype=np.int64)
+            low_count = popcount(low)
+            order = np.argsort(low_count, kind="stable")
+            group_start = np.searchsorted(low_count[order], np.arange(n_low + 2))
+
+            high = np.arange(high_offset.size, dtype=np.int64)
+            need = self.n_down - popcount(high)
+            valid = (need >= 0) & (need <= n_low)
+            high, need = high[valid], need[valid]
+            sizes = group_start[need + 1] - group_start[need]
+            owner = np.repeat(np.arange(high.size), sizes)
+            within = np.arange(self.dimension) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+            lows = low[order][group_start[need][owner] + within]
+            self._states = (high[owner] << n_low) | lows
+        return self._states
+
+    def index(self, states: np.ndarray) -> np.ndarray:
+        """Position of each basis index in :attr:`states`, or −1 where it lies outside."""
+        states = np.asarray(states, dtype=np.int64)
+        high_offset, low_rank = self._build_tables()
+        mask = (1 << self._n_low) - 1
+        inside = (popcount(states) == self.n_down) & ((states >> self.n_sites) == 0)
+        safe = np.where(inside, states, 0)
+        position = high_offset[safe >> self._n_low] + low_rank[safe & mask]
+        return np.where(inside, position, -1)
+
+    def configs(self, device: torch.device | str | None = None) -> torch.Tensor:
+        """The sector's configurations, shape ``(dimension, n_sites)``."""
+        return indices_to_configs(torch.from_numpy(self.states), self.n_sites).to(device)
+
+    def contains(self, x: torch.Tensor) -> torch.Tensor:
+        """Whether each configuration of shape ``(..., n_sites)`` lies in the sector."""
+        return (x != 0).sum(-1) == self.n_down
+
+    def embed(self, vector: np.ndarray) -> np.ndarray:
+        """A sector vector (or ``(dimension, k)`` array) written in the full ``2^N`` space."""
+        vector = np.asarray(vector)
+        if vector.shape[0] != self.dimension:
+            raise HilbertError(
+                f"expected a vector of length {self.dimension} for {self!r}, got {vector.shape[0]}"
+            )
+        full = np.zeros((1 << self.n_sites, *vector.shape[1:]), dtype=vector.dtype)
+        full[self.states] = vector
+        return full
+
+
+def as_sector(
+    sector: MagnetizationSector | float | str | None, n_sites: int
+) -> MagnetizationSector | None:
+    """A sector from a :class:`MagnetizationSector`, a total ``S^z``, or ``None`` (full space).
+
+    Raises:
+        HilbertError: a sector that does not exist, or one built for another size.
+    """
+    if sector is None:
+        return None
+    if isinstance(sector, MagnetizationSector):
+        if sector.n_sites != n_sites:
+            raise HilbertError(f"expected a sector of {n_sites} sites, got one of {sector.n_sites}")
+        return sector
+    return MagnetizationSector(n_sites, sector)
