@@ -26,6 +26,7 @@ Example:
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
@@ -121,6 +122,39 @@ def _parse_magnetization(n_sites: int, magnetization: float | str | Fraction) ->
     return int(n_down)
 
 
+@dataclass(frozen=True)
+class _LinTables:
+    """Lin's two tables for a sector with ``n_down`` 1-bits, and the low halves they rank.
+
+    ``high_offset[a]``: position of the first sector state whose high half is ``a``;
+    ``low_rank[b]``: rank of the low half ``b`` among low halves of the same popcount;
+    ``low_by_popcount``: all low halves sorted by popcount, then value, with group ``k``
+    starting at ``group_start[k]``; ``high_valid[a]``: whether high half ``a`` occurs.
+    """
+
+    high_offset: np.ndarray
+    high_valid: np.ndarray
+    low_rank: np.ndarray
+    low_by_popcount: np.ndarray
+    group_start: np.ndarray
+
+    @classmethod
+    def build(cls, n_high: int, n_low: int, n_down: int) -> _LinTables:
+        low = np.arange(1 << n_low, dtype=np.int64)
+        low_count = popcount(low)
+        order = np.argsort(low_count, kind="stable")
+        group_start = np.searchsorted(low_count[order], np.arange(n_low + 2))
+        low_rank = np.empty_like(low)
+        low_rank[order] = np.arange(low.size) - group_start[low_count[order]]
+
+        need = n_down - popcount(np.arange(1 << n_high, dtype=np.int64))
+        valid = (need >= 0) & (need <= n_low)
+        block = np.zeros(1 << n_high, dtype=np.int64)
+        block[valid] = group_start[need[valid] + 1] - group_start[need[valid]]
+        high_offset = np.concatenate(([0], np.cumsum(block)[:-1]))
+        return cls(high_offset, valid, low_rank, low[order], group_start)
+
+
 class MagnetizationSector:
     """The basis states of ``n_sites`` spins with total ``S^z = magnetization``.
 
@@ -140,7 +174,7 @@ class MagnetizationSector:
         self.magnetization = float(Fraction(n_sites - 2 * self.n_down, 2))
         self.dimension = math.comb(n_sites, self.n_down)
         self._n_low = n_sites // 2
-        self._tables: tuple[np.ndarray, np.ndarray] | None = None
+        self._tables: _LinTables | None = None
         self._states: np.ndarray | None = None
 
     def __repr__(self) -> str:
@@ -149,56 +183,36 @@ class MagnetizationSector:
             f"dimension={self.dimension})"
         )
 
-    def _build_tables(self) -> tuple[np.ndarray, np.ndarray]:
-        """Lin's tables: offset of each high half, rank of each low half in its popcount."""
+    @property
+    def _lin_tables(self) -> _LinTables:
         if self._tables is None:
-            n_low, n_high = self._n_low, self.n_sites - self._n_low
-            low = np.arange(1 << n_low, dtype=np.int64)
-            low_count = popcount(low)
-            order = np.argsort(low_count, kind="stable")
-            group_start = np.searchsorted(low_count[order], np.arange(n_low + 2))
-            low_rank = np.empty_like(low)
-            low_rank[order] = np.arange(low.size) - group_start[low_count[order]]
-
-            high_count = popcount(np.arange(1 << n_high, dtype=np.int64))
-            need = self.n_down - high_count
-            valid = (need >= 0) & (need <= n_low)
-            block = np.zeros(1 << n_high, dtype=np.int64)
-            block[valid] = [math.comb(n_low, int(k)) for k in need[valid]]
-            high_offset = np.concatenate(([0], np.cumsum(block)[:-1]))
-            self._tables = (high_offset, low_rank)
+            self._tables = _LinTables.build(self.n_sites - self._n_low, self._n_low, self.n_down)
         return self._tables
 
     @property
     def states(self) -> np.ndarray:
         """Basis indices of the sector, sorted increasingly (int64, length ``dimension``)."""
         if self._states is None:
-            n_low = self._n_low
-            high_offset, _ = self._build_tables()
-            low = np.arange(1 << n_low, dtype=np.int64)
-            low_count = popcount(low)
-            order = np.argsort(low_count, kind="stable")
-            group_start = np.searchsorted(low_count[order], np.arange(n_low + 2))
-
-            high = np.arange(high_offset.size, dtype=np.int64)
+            tables = self._lin_tables
+            high = np.flatnonzero(tables.high_valid)
             need = self.n_down - popcount(high)
-            valid = (need >= 0) & (need <= n_low)
-            high, need = high[valid], need[valid]
-            sizes = group_start[need + 1] - group_start[need]
+            first = tables.group_start[need]
+            sizes = tables.group_start[need + 1] - first
+            # Block b holds high half high[b] followed by every low half of popcount need[b].
             owner = np.repeat(np.arange(high.size), sizes)
             within = np.arange(self.dimension) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-            lows = low[order][group_start[need][owner] + within]
-            self._states = (high[owner] << n_low) | lows
+            lows = tables.low_by_popcount[first[owner] + within]
+            self._states = (high[owner] << self._n_low) | lows
         return self._states
 
     def index(self, states: np.ndarray) -> np.ndarray:
         """Position of each basis index in :attr:`states`, or −1 where it lies outside."""
         states = np.asarray(states, dtype=np.int64)
-        high_offset, low_rank = self._build_tables()
+        tables = self._lin_tables
         mask = (1 << self._n_low) - 1
         inside = (popcount(states) == self.n_down) & ((states >> self.n_sites) == 0)
         safe = np.where(inside, states, 0)
-        position = high_offset[safe >> self._n_low] + low_rank[safe & mask]
+        position = tables.high_offset[safe >> self._n_low] + tables.low_rank[safe & mask]
         return np.where(inside, position, -1)
 
     def configs(self, device: torch.device | str | None = None) -> torch.Tensor:

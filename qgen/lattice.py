@@ -83,6 +83,7 @@ class Lattice:
                 )
         self.basis = np.asarray(basis, dtype=float)
         self._neighbour_vectors = {k: tuple(v) for k, v in neighbour_vectors.items()}
+        self._bond_cache: dict[int, np.ndarray] = {}
 
     # --- sites -----------------------------------------------------------------------------
 
@@ -152,10 +153,6 @@ class Lattice:
         if order not in self._bond_cache:
             self._bond_cache[order] = self._build_bonds(order)
         return self._bond_cache[order]
-
-    @cached_property
-    def _bond_cache(self) -> dict[int, np.ndarray]:
-        return {}
 
     def _build_bonds(self, order: int) -> np.ndarray:
         if order not in self._neighbour_vectors:
