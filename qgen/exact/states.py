@@ -14,8 +14,8 @@ Example:
     >>> import numpy as np
     >>> from qgen.exact import renyi_entropy
     >>> bell = np.array([1, 0, 0, 1]) / np.sqrt(2)
-    >>> round(renyi_entropy(bell, [0], alpha=2), 12) == round(np.log(2), 12)
-    True
+    >>> round(renyi_entropy(bell, [0], alpha=2), 12)  # ln 2
+    0.69314718056
 """
 
 from __future__ import annotations
