@@ -507,10 +507,10 @@ class PauliSum:
         resolved = as_sector(sector, self.n_sites)
         dimension = (1 << self.n_sites) if resolved is None else resolved.dimension
         value_bytes = 8 if self._groups.is_real else 16
-        # COO work arrays (row, column, value) plus the CSR result, for every potential
-        # entry, and a few state-sized temporaries.
-        per_entry = (value_bytes + 8) + (value_bytes + 4)
-        return int(dimension * self.n_flip_masks * per_entry + dimension * 48)
+        # The CSR result (value and column per potential entry) plus state-sized work
+        # arrays: basis, row pointers, fill positions, one group's elements and rows.
+        per_entry = value_bytes + 4
+        return int(dimension * self.n_flip_masks * per_entry + dimension * (48 + value_bytes))
 
     def to_sparse(self, sector: MagnetizationSector | float | None = None) -> sp.csr_matrix:
         """The operator as a scipy CSR matrix, in the full space or a magnetization sector.
@@ -532,28 +532,50 @@ class PauliSum:
         check_memory(self.sparse_memory_estimate(resolved), f"the sparse matrix in {where}")
         states = self._basis_states(resolved)
         dimension = states.size
-        index_dtype = np.int32 if dimension < 2**31 else np.int64
-        rows, columns, values = [], [], []
+        # Two passes over the flip groups: count the entries of every row, then write each
+        # group's entries straight into their CSR slots. Recomputing the elements costs less
+        # than holding COO pieces beside the result (peak memory ≈ the CSR matrix itself).
+        counts = np.zeros(dimension, dtype=np.int64)
+        for _, elements in self._group_elements(states):
+            counts += elements != 0
+        indptr = np.zeros(dimension + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        del counts
+        n_entries = int(indptr[-1])
+        index_dtype = np.int32 if max(dimension, n_entries) < 2**31 else np.int64
+        columns = np.empty(n_entries, dtype=index_dtype)
+        values = np.empty(n_entries, dtype=np.float64 if self.has_real_elements else np.complex128)
+        next_slot = indptr[:-1].copy()
         for flip, elements in self._group_elements(states):
-            nonzero = np.flatnonzero(elements)
-            targets = states[nonzero] ^ flip
-            if resolved is not None:
-                targets = resolved.index(targets)
-                if np.any(targets < 0):
-                    raise OperatorError(
-                        f"the operator does not conserve the magnetization: it connects "
-                        f"{resolved!r} to states outside it; use the full space (sector=None)"
-                    )
-            rows.append(nonzero.astype(index_dtype))
-            columns.append(targets.astype(index_dtype))
-            values.append(elements[nonzero])
-        # Different flip masks never reach the same column from one row, so the COO
-        # entries are unique and scipy's O(nnz) conversion to CSR sums nothing.
-        matrix = sp.coo_matrix(
-            (np.concatenate(values), (np.concatenate(rows), np.concatenate(columns))),
-            shape=(dimension, dimension),
-        ).tocsr()
+            rows = np.flatnonzero(elements)
+            slots = next_slot[rows]
+            columns[slots] = self._columns(states, flip, rows, resolved)
+            values[slots] = elements[rows]
+            next_slot[rows] += 1
+        matrix = sp.csr_matrix(
+            (values, columns, indptr.astype(index_dtype)), shape=(dimension, dimension)
+        )
+        matrix.sort_indices()  # rows were filled group by group; make them canonical
         return matrix
+
+    def _columns(
+        self,
+        states: np.ndarray,
+        flip: int,
+        rows: np.ndarray,
+        sector: MagnetizationSector | None,
+    ) -> np.ndarray:
+        """Basis positions of ``states[rows] ⊕ flip``; refuses states outside the sector."""
+        targets = states[rows] ^ flip
+        if sector is None:
+            return targets
+        position = sector.index(targets)
+        if np.any(position < 0):
+            raise OperatorError(
+                f"the operator does not conserve the magnetization: it connects {sector!r} "
+                "to states outside it; use the full space (sector=None)"
+            )
+        return position
 
     def to_dense(self, sector: MagnetizationSector | float | None = None) -> np.ndarray:
         """The operator as a dense complex matrix (small systems only)."""
@@ -579,23 +601,9 @@ class PauliSum:
         )
         result = np.zeros(vector.shape, dtype=result_dtype)
         for flip, elements in self._group_elements(states):
-            targets = states ^ flip
-            if resolved is None:
-                source = vector[targets]
-            else:
-                position = resolved.index(targets)
-                outside = position < 0
-                if np.any(outside & (elements != 0)):
-                    raise OperatorError(
-                        "the operator does not conserve the magnetization: it connects "
-                        f"{resolved!r} to states outside it; apply it in the full space"
-                    )
-                source = np.where(
-                    outside[(...,) + (None,) * (vector.ndim - 1)],
-                    0,
-                    vector[np.maximum(position, 0)],
-                )
-            result += elements.reshape(elements.shape + (1,) * (vector.ndim - 1)) * source
+            rows = np.flatnonzero(elements)
+            source = vector[self._columns(states, flip, rows, resolved)]
+            result[rows] += elements[rows].reshape((-1,) + (1,) * (vector.ndim - 1)) * source
         return result
 
 
