@@ -39,17 +39,23 @@ def format_bytes(n_bytes: float) -> str:
     raise AssertionError("unreachable")
 
 
-def check_memory(needed_bytes: float, what: str, limit_bytes: float | None = None) -> None:
+def check_memory(
+    needed_bytes: float,
+    what: str,
+    limit_bytes: float | None = None,
+    hint: str = "use a smaller system",
+) -> None:
     """Raise :class:`MemoryLimitError` when ``needed_bytes`` exceeds the limit.
 
     Args:
         needed_bytes: the estimate for the job.
         what: the job, as it should read in the message.
         limit_bytes: the limit; by default 80% of the available memory.
+        hint: what the user can do instead, appended to the message.
     """
     limit = 0.8 * available_memory_bytes() if limit_bytes is None else limit_bytes
     if needed_bytes > limit:
         raise MemoryLimitError(
             f"{what} needs about {format_bytes(needed_bytes)}, more than the "
-            f"{format_bytes(limit)} available; use a magnetization sector or a smaller system"
+            f"{format_bytes(limit)} available; {hint}"
         )

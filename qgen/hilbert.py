@@ -32,6 +32,7 @@ from fractions import Fraction
 import numpy as np
 import torch
 
+from qgen._memory import check_memory
 from qgen.errors import HilbertError
 
 __all__ = [
@@ -193,6 +194,8 @@ class MagnetizationSector:
     def states(self) -> np.ndarray:
         """Basis indices of the sector, sorted increasingly (int64, length ``dimension``)."""
         if self._states is None:
+            # The states and the work arrays that list them: about four int64 per state.
+            check_memory(32 * self.dimension, f"the basis of {self!r}")
             tables = self._lin_tables
             high = np.flatnonzero(tables.high_valid)
             need = self.n_down - popcount(high)

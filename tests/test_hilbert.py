@@ -10,7 +10,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qgen.errors import HilbertError
+from qgen.errors import HilbertError, MemoryLimitError
 from qgen.hilbert import (
     MagnetizationSector,
     all_configs,
@@ -104,3 +104,10 @@ def test_as_sector():
     assert as_sector(0.5, 5).dimension == 10
     with pytest.raises(HilbertError, match="expected a sector of 6 sites"):
         as_sector(MagnetizationSector(4, 0), 6)
+
+
+def test_huge_sectors_are_refused_before_allocating():
+    sector = MagnetizationSector(60, 0)  # C(60, 30) ~ 1.2e17 states: fine to describe
+    assert sector.dimension == math.comb(60, 30)
+    with pytest.raises(MemoryLimitError, match="the basis of MagnetizationSector"):
+        _ = sector.states

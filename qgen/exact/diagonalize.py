@@ -131,13 +131,23 @@ def diagonalize(
     value_bytes = 8 if hamiltonian.has_real_elements else 16
     where = "in the full space" if resolved is None else f"in {resolved!r}"
     if method == "full":
-        check_memory(3 * dimension**2 * value_bytes, f"dense diagonalization {where}", memory_limit)
+        check_memory(
+            3 * dimension**2 * value_bytes,
+            f"dense diagonalization {where}",
+            memory_limit,
+            hint="use method='lanczos'" if k < dimension - 1 else "use a smaller system",
+        )
     else:
         krylov = max(2 * k + 1, _MIN_KRYLOV)
         check_memory(
             hamiltonian.sparse_memory_estimate(resolved) + (krylov + k + 4) * dimension * 16,
             f"Lanczos {where}",
             memory_limit,
+            hint=(
+                "use a magnetization sector or a smaller system"
+                if resolved is None
+                else "use a smaller system"
+            ),
         )
 
     matrix = hamiltonian.to_sparse(resolved)

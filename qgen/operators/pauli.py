@@ -54,6 +54,8 @@ _DENSE_LABEL = re.compile(r"^[IXYZ]+$")
 _ZERO_TOLERANCE = 1e-14
 
 Scalar = complex | float | int
+_SECTOR_HINT = "use a magnetization sector or a smaller system"
+_SMALLER_HINT = "use a smaller system"
 
 
 def _parse_label(label: str, n_sites: int | None) -> tuple[np.ndarray, np.ndarray]:
@@ -529,7 +531,11 @@ class PauliSum:
         """
         resolved = as_sector(sector, self.n_sites)
         where = "the full space" if resolved is None else repr(resolved)
-        check_memory(self.sparse_memory_estimate(resolved), f"the sparse matrix in {where}")
+        check_memory(
+            self.sparse_memory_estimate(resolved),
+            f"the sparse matrix in {where}",
+            hint=_SECTOR_HINT if resolved is None else _SMALLER_HINT,
+        )
         states = self._basis_states(resolved)
         dimension = states.size
         # Two passes over the flip groups: count the entries of every row, then write each
