@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import os
 
-from qgen.errors import MemoryLimitError
+from qgen.errors import ConfigError, MemoryLimitError
 
 __all__ = ["available_memory_bytes", "check_memory", "format_bytes"]
 
@@ -16,10 +17,19 @@ def available_memory_bytes() -> int:
     """
     override = os.environ.get("QGEN_MEMORY_LIMIT")
     if override:
-        units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+        units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
         text = override.strip().upper().removesuffix("B").removesuffix("I")
         factor = units.get(text[-1:], 1)
-        return int(float(text[:-1] if factor > 1 else text) * factor)
+        try:
+            value = float(text[:-1] if factor > 1 else text) * factor
+        except ValueError:
+            value = float("nan")
+        if not value > 0 or not math.isfinite(value):
+            raise ConfigError(
+                f"expected QGEN_MEMORY_LIMIT to be a positive size such as 4G or 512M, "
+                f"got {override!r}"
+            )
+        return int(value)
     try:
         with open("/proc/meminfo") as meminfo:
             for line in meminfo:
@@ -32,11 +42,11 @@ def available_memory_bytes() -> int:
 
 def format_bytes(n_bytes: float) -> str:
     """Human-readable size: ``1.5 GiB``."""
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(n_bytes) < 1024 or unit == "TiB":
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if abs(n_bytes) < 1024:
             return f"{n_bytes:.1f} {unit}" if unit != "B" else f"{int(n_bytes)} B"
         n_bytes /= 1024
-    raise AssertionError("unreachable")
+    return f"{n_bytes:.3g} EiB"
 
 
 def check_memory(

@@ -50,7 +50,11 @@ MAX_INDEXED_SITES = 62
 
 
 def _check_indexable(n_sites: int) -> None:
-    if not 1 <= n_sites <= MAX_INDEXED_SITES:
+    if (
+        isinstance(n_sites, bool)
+        or not isinstance(n_sites, int | np.integer)
+        or not 1 <= n_sites <= MAX_INDEXED_SITES
+    ):
         raise HilbertError(
             f"expected 1 to {MAX_INDEXED_SITES} sites for basis indices, got {n_sites}"
         )
@@ -108,8 +112,10 @@ def popcount(values: np.ndarray) -> np.ndarray:
 def _parse_magnetization(n_sites: int, magnetization: float | str | Fraction) -> int:
     """Number of down spins (1-bits) in the sector of total S^z = ``magnetization``."""
     try:
+        if isinstance(magnetization, bool):
+            raise TypeError
         sz = Fraction(magnetization).limit_denominator(2)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise HilbertError(
             f"expected a total S^z such as 0 or 0.5, got {magnetization!r}"
         ) from None

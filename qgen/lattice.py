@@ -151,7 +151,9 @@ class Lattice:
         counted twice).
         """
         if order not in self._bond_cache:
-            self._bond_cache[order] = self._build_bonds(order)
+            bonds = self._build_bonds(order)
+            bonds.flags.writeable = False  # the cached array is shared with every caller
+            self._bond_cache[order] = bonds
         return self._bond_cache[order]
 
     def _build_bonds(self, order: int) -> np.ndarray:
@@ -186,6 +188,16 @@ class Lattice:
                     )
                 seen[key] = vector
                 pairs.append(key)
+        for lower in (o for o in self.bond_orders if o < order):
+            shared = set(seen) & {tuple(b) for b in self.bonds(lower).tolist()}
+            if shared:
+                i, j = min(shared)
+                raise LatticeError(
+                    f"{self!r}: the pair {i}-{j} is both an order-{lower} and an order-{order} "
+                    "bond, so a coupling on both orders would count it twice; this lattice is "
+                    "too small for periodic boundaries at that order (use a larger size or "
+                    "open boundaries)"
+                )
         if not pairs:
             return np.zeros((0, 2), dtype=np.int64)
         return np.array(sorted(pairs), dtype=np.int64)
@@ -367,6 +379,7 @@ def parse_size(size: int | str | Sequence[int]) -> tuple[int, ...]:
     """
     if isinstance(size, bool):
         raise LatticeError(f"expected a lattice size such as 20 or '4x4', got {size!r}")
+    message = f"expected a lattice size such as 20 or '4x4', got {size!r}"
     if isinstance(size, int | np.integer):
         lengths: tuple[int, ...] = (int(size),)
     elif isinstance(size, str):
@@ -374,16 +387,15 @@ def parse_size(size: int | str | Sequence[int]) -> tuple[int, ...]:
         try:
             lengths = tuple(int(p) for p in parts)
         except ValueError:
-            raise LatticeError(
-                f"expected a lattice size such as 20 or '4x4', got {size!r}"
-            ) from None
+            raise LatticeError(message) from None
     else:
         try:
-            lengths = tuple(int(p) for p in size)
-        except (TypeError, ValueError):
-            raise LatticeError(
-                f"expected a lattice size such as 20 or '4x4', got {size!r}"
-            ) from None
+            items = list(size)
+        except TypeError:
+            raise LatticeError(message) from None
+        if not all(isinstance(p, int | np.integer) and not isinstance(p, bool) for p in items):
+            raise LatticeError(message)
+        lengths = tuple(int(p) for p in items)
     if not lengths or any(length < 1 for length in lengths):
         raise LatticeError(f"expected positive lattice lengths, got {size!r}")
     return lengths

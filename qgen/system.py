@@ -26,6 +26,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
@@ -36,7 +37,7 @@ import numpy as np
 
 from qgen.errors import ConfigError, QgenError
 from qgen.lattice import LATTICES, Lattice, lattice_from_name, parse_size
-from qgen.operators.hamiltonians import heisenberg, transverse_field_ising
+from qgen.operators.hamiltonians import apply_sign_rule, heisenberg, transverse_field_ising
 from qgen.operators.pauli import PauliSum
 
 __all__ = ["HAMILTONIANS", "System", "load_toml"]
@@ -79,13 +80,15 @@ def load_toml(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"config file {path} does not exist") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"config file {path} is not valid TOML: {error}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {path} is not UTF-8 text") from None
     except OSError as error:
         raise ConfigError(f"cannot read config file {path}: {error}") from None
 
 
 def _number(key: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(f"expected a number for {key}, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ConfigError(f"expected a finite number for {key}, got {value!r}")
     return float(value)
 
 
@@ -122,19 +125,19 @@ class System:
         if unknown:
             raise ConfigError(f"{source}: unknown keys {unknown}; expected keys from {list(_KEYS)}")
         name = table.get("hamiltonian", "heisenberg")
-        if name not in HAMILTONIANS:
+        if not isinstance(name, str) or name not in HAMILTONIANS:
             raise ConfigError(
                 f"{source}: expected hamiltonian in {sorted(HAMILTONIANS)}, got {name!r}"
             )
         lattice = table.get("lattice", "chain")
-        if lattice not in LATTICES:
+        if not isinstance(lattice, str) or lattice not in LATTICES:
             raise ConfigError(f"{source}: expected lattice in {sorted(LATTICES)}, got {lattice!r}")
         try:
             size = parse_size(table.get("size", 16))
         except QgenError as error:
             raise ConfigError(f"{source}: {error}") from None
         boundary = table.get("boundary", "periodic")
-        if boundary not in ("periodic", "open"):
+        if not isinstance(boundary, str) or boundary not in ("periodic", "open"):
             raise ConfigError(f"{source}: expected boundary 'periodic' or 'open', got {boundary!r}")
         parameters = dict(HAMILTONIANS[name])
         for key in ("J", "J2", "h", "delta"):
@@ -192,11 +195,14 @@ class System:
         p = self.parameters
         if self.hamiltonian == "tfim":
             operator = transverse_field_ising(lattice, J=p["J"], h=p["h"])
-        else:
-            operator = heisenberg(lattice, p["J"], delta=p.get("delta", 1.0), J2=p.get("J2", 0.0))
-        if self.sign_rule:
-            operator = operator.rotated_by_z(np.flatnonzero(lattice.sublattice == 1))
-        return operator
+            return apply_sign_rule(operator, lattice) if self.sign_rule else operator
+        return heisenberg(
+            lattice,
+            p["J"],
+            delta=p.get("delta", 1.0),
+            J2=p.get("J2", 0.0),
+            sign_rule=self.sign_rule,
+        )
 
     # --- description -----------------------------------------------------------------------
 

@@ -151,3 +151,17 @@ def test_lattice_from_name():
         lattice_from_name("chain", "4x4")
     with pytest.raises(LatticeError, match="size such as 4x4"):
         lattice_from_name("square", "2x2x2")
+
+
+def test_bonds_of_two_orders_may_not_coincide():
+    with pytest.raises(LatticeError, match="both an order-1 and an order-2 bond"):
+        Chain(3).bonds(2)
+    assert Chain(3).bonds(1).shape == (3, 2)  # nearest neighbours alone are fine
+
+
+def test_sizes_must_be_integers_and_bonds_are_read_only():
+    with pytest.raises(LatticeError, match="lattice size"):
+        parse_size([8.5])
+    bonds = Chain(6).bonds()
+    with pytest.raises(ValueError, match="read-only"):
+        bonds[0, 0] = 3

@@ -51,7 +51,7 @@ def test_table_round_trip():
         pytest.param({"size": "4xx"}, "lattice size", id="size"),
         pytest.param({"hamiltonian": "heisenberg", "h": 1.0}, "h does not apply", id="h"),
         pytest.param({"hamiltonian": "tfim", "J2": 0.5}, "J2 does not apply", id="J2"),
-        pytest.param({"J": "one"}, "expected a number for J", id="number"),
+        pytest.param({"J": "one"}, "expected a finite number for J", id="number"),
         pytest.param({"boundary": "twisted"}, "periodic' or 'open", id="boundary"),
         pytest.param({"sign_rule": "yes"}, "true or false", id="sign-rule"),
         pytest.param({"hamiltonain": "tfim"}, "unknown keys \\['hamiltonain'\\]", id="typo"),
@@ -73,3 +73,25 @@ def test_bad_files_are_refused(tmp_path):
     empty.write_text("[model]\nname = 'rnn'\n")
     with pytest.raises(ConfigError, match="expected a \\[system\\] table"):
         System.from_toml(empty)
+
+
+@pytest.mark.parametrize(
+    ("table", "match"),
+    [
+        pytest.param({"hamiltonian": ["tfim"]}, "expected hamiltonian in", id="list-name"),
+        pytest.param({"lattice": {"a": 1}}, "expected lattice in", id="table-lattice"),
+        pytest.param({"sector": float("inf")}, "finite number for sector", id="inf-sector"),
+        pytest.param({"J": float("nan")}, "finite number for J", id="nan-coupling"),
+        pytest.param({"size": [8.5]}, "lattice size", id="float-size"),
+    ],
+)
+def test_wrongly_typed_values_are_refused(table, match):
+    with pytest.raises(ConfigError, match=match):
+        System.from_mapping(table)
+
+
+def test_files_that_are_not_utf8_are_refused(tmp_path):
+    path = tmp_path / "latin1.toml"
+    path.write_bytes("[system]\n# caf\xe9\n".encode("latin-1"))
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        System.from_toml(path)

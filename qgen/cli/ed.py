@@ -68,6 +68,8 @@ def _ed_options(args: argparse.Namespace) -> tuple[int, str]:
     table: dict[str, Any] = {}
     if args.config is not None:
         table = load_toml(args.config).get("ed", {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{args.config}: expected [ed] to be a table, got {table!r}")
         unknown = sorted(set(table) - {"k", "method"})
         if unknown:
             raise ConfigError(f"{args.config} [ed]: unknown keys {unknown}; expected k, method")

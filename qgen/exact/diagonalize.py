@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 import scipy.sparse.linalg as sla
 
 from qgen._memory import check_memory
@@ -84,6 +85,42 @@ def _fix_phase(vectors: np.ndarray) -> np.ndarray:
     return vectors * (np.abs(phases) / phases)
 
 
+def _lanczos_deflated(
+    matrix: sp.csr_matrix, k: int, shift: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""The ``k`` lowest eigenpairs, one Lanczos run at a time, each on the deflated matrix
+    :math:`H + \sigma \sum_{i<n} |v_i\rangle\langle v_i|` with :math:`\sigma` above the
+    spectral width.
+
+    A single Krylov space from one start vector cannot resolve degenerate multiplets: ARPACK
+    asked for several states returns one copy of a degenerate level and fills the list with
+    higher levels. Each deflated run finds the lowest state orthogonal to those found, so
+    every copy of a multiplet is found in turn.
+    """
+    dimension = matrix.shape[0]
+    krylov = min(dimension - 1, _MIN_KRYLOV)
+    energies: list[float] = []
+    found = np.zeros((dimension, 0), dtype=matrix.dtype)
+    for _ in range(k):
+        start = rng.standard_normal(dimension).astype(matrix.dtype)
+        if found.shape[1] == 0:
+            operator: sp.csr_matrix | sla.LinearOperator = matrix
+        else:
+            basis = found
+
+            def deflated(x: np.ndarray, basis: np.ndarray = basis) -> np.ndarray:
+                x = x.reshape(-1)
+                return matrix @ x + shift * (basis @ (basis.conj().T @ x))
+
+            operator = sla.LinearOperator(matrix.shape, matvec=deflated, dtype=matrix.dtype)
+            start -= found @ (found.conj().T @ start)
+        value, vector = sla.eigsh(operator, k=1, which="SA", v0=start, ncv=krylov)
+        energies.append(float(value[0]))
+        found = np.column_stack([found, vector[:, 0]])
+    order = np.argsort(energies, kind="stable")
+    return np.asarray(energies)[order], found[:, order]
+
+
 def diagonalize(
     hamiltonian: PauliSum,
     k: int = 1,
@@ -101,8 +138,10 @@ def diagonalize(
         k: number of eigenstates.
         sector: a :class:`~qgen.hilbert.MagnetizationSector` or total ``S^z``; the
             Hamiltonian must conserve it. ``None`` diagonalizes in the full space.
-        method: ``"lanczos"`` (ARPACK), ``"full"`` (dense), or ``"auto"`` (dense for
-            dimensions up to 1024 or when ``k`` is close to the dimension).
+        method: ``"lanczos"`` (ARPACK; for ``k > 1`` one run per state on the matrix
+            deflated by the states already found, so that degenerate multiplets come out
+            whole), ``"full"`` (dense), or ``"auto"`` (dense for dimensions up to 1024 or
+            when ``k`` is close to the dimension).
         return_states: also return eigenvectors.
         seed: seed of Lanczos's starting vector.
         memory_limit: bytes the job may use; by default 80% of the available memory.
@@ -138,9 +177,8 @@ def diagonalize(
             hint="use method='lanczos'" if k < dimension - 1 else "use a smaller system",
         )
     else:
-        krylov = max(2 * k + 1, _MIN_KRYLOV)
         check_memory(
-            hamiltonian.sparse_memory_estimate(resolved) + (krylov + k + 4) * dimension * 16,
+            hamiltonian.sparse_memory_estimate(resolved) + (_MIN_KRYLOV + k + 4) * dimension * 16,
             f"Lanczos {where}",
             memory_limit,
             hint=(
@@ -150,7 +188,7 @@ def diagonalize(
             ),
         )
 
-    matrix = hamiltonian.to_sparse(resolved)
+    matrix = hamiltonian.to_sparse(resolved, memory_limit)
     if method == "full":
         dense = matrix.toarray()
         if return_states:
@@ -159,17 +197,11 @@ def diagonalize(
         else:
             energies, vectors = np.linalg.eigvalsh(dense)[:k], None
     else:
-        start = np.random.default_rng(seed).standard_normal(dimension).astype(matrix.dtype)
-        krylov = min(dimension - 1, max(2 * k + 1, _MIN_KRYLOV))
-        result = sla.eigsh(
-            matrix, k=k, which="SA", v0=start, ncv=krylov, return_eigenvectors=return_states
-        )
-        if return_states:
-            energies, vectors = result
-            order = np.argsort(energies)
-            energies, vectors = energies[order], vectors[:, order]
-        else:
-            energies, vectors = np.sort(result), None
+        # An upper bound of the spectral width: |E| <= Σ|c_k| for a sum of Pauli strings.
+        shift = 2.0 * float(np.abs(hamiltonian.coefficients).sum()) + 1.0
+        energies, vectors = _lanczos_deflated(matrix, k, shift, np.random.default_rng(seed))
+        if not return_states:
+            vectors = None
     if vectors is not None:
         vectors = _fix_phase(vectors)
     return Spectrum(

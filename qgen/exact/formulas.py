@@ -35,7 +35,7 @@ def tfim_chain_ground_energy(
       :math:`E_0 = -\sum_k \sqrt{J^2 + h^2 - 2 J h \cos k}`, :math:`k = \pi(2n+1)/N`.
 
     Args:
-        n_sites: chain length (≥ 2; ≥ 3 when periodic, so that no bond is counted twice).
+        n_sites: chain length (≥ 1; ≥ 3 when periodic, so that no bond is counted twice).
         h: transverse field.
         J: Ising coupling.
         periodic: periodic or open boundaries.
@@ -48,7 +48,9 @@ def tfim_chain_ground_energy(
         P. Pfeuty, Ann. Phys. 57, 79 (1970).
     """
     minimum = 3 if periodic else 1
-    if n_sites < minimum:
+    if not np.isfinite(h) or not np.isfinite(J):
+        raise QgenError(f"expected finite couplings, got h={h}, J={J}")
+    if isinstance(n_sites, bool) or not isinstance(n_sites, int | np.integer) or n_sites < minimum:
         raise QgenError(
             f"expected a chain of at least {minimum} sites "
             f"({'periodic' if periodic else 'open'}), got {n_sites}"
@@ -59,10 +61,11 @@ def tfim_chain_ground_energy(
             f"with {n_sites} sites"
         )
     if periodic:
-        # For J < 0 on an even ring, rotating every other spin maps J -> -J.
-        coupling = abs(J)
+        # The spectrum is even in h (conjugation by Π Z_i) and, on an even ring, in J
+        # (rotation of every other spin); the formula holds for J, h >= 0.
+        coupling, field = abs(J), abs(h)
         k = np.pi * (2 * np.arange(n_sites) + 1) / n_sites
-        return -float(np.sum(np.sqrt(coupling**2 + h**2 - 2 * coupling * h * np.cos(k))))
+        return -float(np.sum(np.sqrt(coupling**2 + field**2 - 2 * coupling * field * np.cos(k))))
     matrix = np.diag(np.full(n_sites, float(h))) + np.diag(np.full(n_sites - 1, float(J)), 1)
     return -float(np.linalg.svd(matrix, compute_uv=False).sum())
 

@@ -81,8 +81,10 @@ def variance(operator: PauliSum, psi: np.ndarray) -> float:
 
 
 def _subsystem(subsystem: Sequence[int] | np.ndarray, n_sites: int) -> list[int]:
-    sites = [int(s) for s in np.atleast_1d(np.asarray(subsystem, dtype=np.int64))]
-    if len(set(sites)) != len(sites) or any(not 0 <= s < n_sites for s in sites):
+    array = np.atleast_1d(np.asarray(subsystem))
+    integral = array.size == 0 or np.issubdtype(array.dtype, np.integer)
+    sites = [int(s) for s in array.astype(np.int64)] if integral else []
+    if not integral or len(set(sites)) != len(sites) or any(not 0 <= s < n_sites for s in sites):
         raise HilbertError(
             f"expected distinct sites in 0..{n_sites - 1} for the subsystem, got {list(subsystem)}"
         )
@@ -110,8 +112,6 @@ def reduced_density_matrix(psi: np.ndarray, subsystem: Sequence[int]) -> np.ndar
 def entanglement_spectrum(psi: np.ndarray, subsystem: Sequence[int]) -> np.ndarray:
     r"""Eigenvalues :math:`\lambda_i` of :math:`\rho_A` (squared Schmidt values), decreasing."""
     matrix = _bipartite_matrix(psi, subsystem)
-    if 0 in matrix.shape:
-        return np.ones(1)
     singular = np.linalg.svd(matrix, compute_uv=False)
     return singular**2
 
@@ -127,10 +127,12 @@ def renyi_entropy(psi: np.ndarray, subsystem: Sequence[int], alpha: float = 2.0)
     weights = entanglement_spectrum(psi, subsystem)
     weights = weights[weights > 1e-15]
     if alpha == 1:
-        return float(-np.sum(weights * np.log(weights)))
-    if math.isinf(alpha):
-        return float(-np.log(weights.max()))
-    return float(np.log(np.sum(weights**alpha)) / (1.0 - alpha))
+        entropy = -np.sum(weights * np.log(weights))
+    elif math.isinf(alpha):
+        entropy = -np.log(weights.max())
+    else:
+        entropy = np.log(np.sum(weights**alpha)) / (1.0 - alpha)
+    return max(float(entropy), 0.0)  # rounding can leave -1e-16 for product states
 
 
 def von_neumann_entropy(psi: np.ndarray, subsystem: Sequence[int]) -> float:

@@ -25,7 +25,7 @@ import numpy as np
 from qgen.lattice import Lattice
 from qgen.operators.pauli import PauliSum
 
-__all__ = ["heisenberg", "j1j2", "transverse_field_ising", "xxz"]
+__all__ = ["apply_sign_rule", "heisenberg", "j1j2", "transverse_field_ising", "xxz"]
 
 
 def _two_site_strings(n_sites: int, bonds: np.ndarray, letters: str) -> PauliSum:
@@ -84,9 +84,18 @@ def heisenberg(
         flips = _two_site_strings(n, lattice.bonds(order), "XY")
         diagonal = _two_site_strings(n, lattice.bonds(order), "Z")
         operator = operator + (strength / 4) * (flips + float(delta) * diagonal)
-    if sign_rule:
-        operator = operator.rotated_by_z(np.flatnonzero(lattice.sublattice == 1))
-    return operator
+    return apply_sign_rule(operator, lattice) if sign_rule else operator
+
+
+def apply_sign_rule(operator: PauliSum, lattice: Lattice) -> PauliSum:
+    r"""The Marshall sign rule: :math:`U O U^\dagger` with :math:`U = \prod_{i \in B} \sigma^z_i`.
+
+    B is the sublattice of sites labelled 1 (site 0 is on A).
+
+    Raises:
+        LatticeError: the lattice is not bipartite.
+    """
+    return operator.rotated_by_z(np.flatnonzero(lattice.sublattice == 1))
 
 
 def xxz(lattice: Lattice, delta: float, J: float = 1.0, *, sign_rule: bool = False) -> PauliSum:

@@ -50,7 +50,8 @@ __all__ = ["PauliSum", "pauli"]
 _LETTER_BITS = {"I": (False, False), "X": (True, False), "Y": (True, True), "Z": (False, True)}
 _INDEXED_TOKEN = re.compile(r"^([IXYZ])(\d+)$")
 _DENSE_LABEL = re.compile(r"^[IXYZ]+$")
-# Coefficients below this (relative to the largest) are treated as cancelled exactly.
+# Merged coefficients below this, relative to the sum of the magnitudes that were merged
+# into them, are treated as cancelled exactly.
 _ZERO_TOLERANCE = 1e-14
 
 Scalar = complex | float | int
@@ -216,12 +217,21 @@ class PauliSum:
         if len(coeffs):
             keys = np.concatenate([x, z], axis=1)
             unique, inverse = np.unique(keys, axis=0, return_inverse=True)
+            inverse = inverse.ravel()
             merged = np.zeros(len(unique), dtype=np.complex128)
-            np.add.at(merged, inverse.ravel(), coeffs)
-            scale = max(1.0, float(np.abs(coeffs).max()))
-            # Merged sums that cancel leave rounding noise; make it exact zeros.
-            merged.real[np.abs(merged.real) <= _ZERO_TOLERANCE * scale] = 0.0
-            merged.imag[np.abs(merged.imag) <= _ZERO_TOLERANCE * scale] = 0.0
+            np.add.at(merged, inverse, coeffs)
+            # A sum of several contributions that cancels leaves rounding noise; make it an
+            # exact zero, judged against the size of what was summed. Single strings are
+            # kept however small their coefficient.
+            summed = np.zeros(len(unique))
+            np.add.at(summed, inverse, np.abs(coeffs))
+            several = np.bincount(inverse, minlength=len(unique)) > 1
+            noise = several[:, None] & (
+                np.abs(np.stack([merged.real, merged.imag], axis=1))
+                <= _ZERO_TOLERANCE * summed[:, None]
+            )
+            merged.real[noise[:, 0]] = 0.0
+            merged.imag[noise[:, 1]] = 0.0
             keep = merged != 0
             x, z, coeffs = unique[keep, :n_sites], unique[keep, n_sites:], merged[keep]
         self._x = x.reshape(-1, n_sites)
@@ -398,8 +408,17 @@ class PauliSum:
         Proc. R. Soc. A 232, 48 (1955)), which makes the Heisenberg antiferromagnet's
         off-diagonal elements non-positive.
         """
+        indices = np.asarray(sites)
+        if indices.size and (
+            not np.issubdtype(indices.dtype, np.integer)
+            or indices.min() < 0
+            or indices.max() >= self.n_sites
+        ):
+            raise OperatorError(
+                f"expected site indices in 0..{self.n_sites - 1}, got {np.ravel(indices).tolist()}"
+            )
         mask = np.zeros(self.n_sites, dtype=bool)
-        mask[np.asarray(sites, dtype=np.int64)] = True
+        mask[indices.astype(np.int64)] = True
         odd = (self._x & mask).sum(-1) % 2 == 1
         return PauliSum._from_arrays(
             self.n_sites, self._x, self._z, np.where(odd, -self._coeffs, self._coeffs)
@@ -471,6 +490,8 @@ class PauliSum:
             raise OperatorError(
                 f"expected configurations with {self.n_sites} sites, got shape {tuple(x.shape)}"
             )
+        if x.is_floating_point() or x.is_complex() or x.dtype == torch.bool:
+            raise OperatorError(f"expected an integer configuration tensor, got dtype {x.dtype}")
         flips, z_columns, coupling = self._torch_groups(x.device)
         x_conn = x.unsqueeze(-2) ^ flips.to(x.dtype)
         counts = x.to(torch.float64) @ z_columns
@@ -514,12 +535,17 @@ class PauliSum:
         per_entry = value_bytes + 4
         return int(dimension * self.n_flip_masks * per_entry + dimension * (48 + value_bytes))
 
-    def to_sparse(self, sector: MagnetizationSector | float | None = None) -> sp.csr_matrix:
+    def to_sparse(
+        self,
+        sector: MagnetizationSector | float | None = None,
+        memory_limit: float | None = None,
+    ) -> sp.csr_matrix:
         """The operator as a scipy CSR matrix, in the full space or a magnetization sector.
 
         Args:
             sector: a :class:`~qgen.hilbert.MagnetizationSector` or a total ``S^z``; rows and
                 columns follow the sector's :attr:`~qgen.hilbert.MagnetizationSector.states`.
+            memory_limit: bytes the build may use; by default 80% of the available memory.
 
         Returns:
             float64 CSR for operators with real matrix elements, complex128 otherwise.
@@ -534,6 +560,7 @@ class PauliSum:
         check_memory(
             self.sparse_memory_estimate(resolved),
             f"the sparse matrix in {where}",
+            memory_limit,
             hint=_SECTOR_HINT if resolved is None else _SMALLER_HINT,
         )
         states = self._basis_states(resolved)

@@ -111,3 +111,21 @@ def test_console_script_version_and_default_job():
     result = json.loads(default.stdout)
     assert result["n_sites"] == 16
     assert result["energy"] == pytest.approx(-7.142296360617, rel=1e-9)
+
+
+def test_ed_table_must_be_a_table(tmp_path, capsys):
+    config = tmp_path / "bad.toml"
+    config.write_text("ed = 3\n[system]\nsize = 8\n")
+    assert main(["ed", str(config)]) == 2
+    assert "expected [ed] to be a table" in capsys.readouterr().err
+
+
+def test_infinite_sector_is_a_one_line_error(capsys):
+    assert main(["ed", "--sector", "inf"]) == 2
+    assert "finite number for sector" in capsys.readouterr().err
+
+
+def test_bad_memory_limit_is_a_one_line_error(capsys, monkeypatch):
+    monkeypatch.setenv("QGEN_MEMORY_LIMIT", "lots")
+    assert main(["ed", "--size", "8"]) == 2
+    assert "QGEN_MEMORY_LIMIT" in capsys.readouterr().err

@@ -120,3 +120,19 @@ def test_without_states():
 def test_bad_requests_are_refused(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+@pytest.mark.parametrize(
+    ("operator", "sector"),
+    [
+        pytest.param(heisenberg(Chain(12)), None, id="chain-triplet"),
+        pytest.param(heisenberg(Square(3, 4, periodic=False)), None, id="square-multiplets"),
+        pytest.param(heisenberg(Chain(12)), 0, id="sector-doublets"),
+    ],
+)
+def test_lanczos_finds_every_copy_of_degenerate_levels(operator, sector):
+    lanczos = diagonalize(operator, 6, sector=sector, method="lanczos")
+    full = diagonalize(operator, 6, sector=sector, method="full")
+    np.testing.assert_allclose(lanczos.energies, full.energies, atol=1e-10)
+    overlaps = lanczos.vectors.conj().T @ lanczos.vectors
+    np.testing.assert_allclose(overlaps, np.eye(6), atol=1e-10)

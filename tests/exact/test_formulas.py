@@ -60,3 +60,11 @@ def test_bethe_ansatz_value_and_finite_size_approach():
     assert e_n == pytest.approx(e_inf - math.pi**2 / (12 * n**2), abs=5e-5)
     with pytest.raises(QgenError, match="J > 0"):
         bethe_ansatz_energy_per_site(-1.0)
+
+
+@pytest.mark.parametrize("n_sites", [3, 5, 6])
+@pytest.mark.parametrize("h", [-0.5, -1.0, -2.0])
+def test_free_fermions_for_negative_fields(n_sites, h):
+    operator = transverse_field_ising(Chain(n_sites), h=h)
+    exact = diagonalize(operator, return_states=False).ground_energy
+    assert tfim_chain_ground_energy(n_sites, h=h) == pytest.approx(exact, abs=1e-10)

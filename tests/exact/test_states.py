@@ -105,3 +105,8 @@ def test_bad_states_and_subsystems_are_refused(call, match):
 def test_operator_and_state_sizes_must_match():
     with pytest.raises(OperatorError, match="3 sites, the state has 2"):
         expectation(pauli("Z0", 3), np.ones(4))
+
+
+def test_non_integer_sites_are_refused():
+    with pytest.raises(HilbertError, match="distinct sites"):
+        renyi_entropy(ghz(3), [0.5])
