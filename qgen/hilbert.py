@@ -86,7 +86,10 @@ def indices_to_configs(indices: torch.Tensor | np.ndarray, n_sites: int) -> torc
         HilbertError: an index outside ``0 … 2^n_sites − 1``.
     """
     _check_indexable(n_sites)
-    idx = torch.as_tensor(indices, dtype=torch.int64)
+    idx = torch.as_tensor(indices)
+    if idx.is_floating_point() or idx.is_complex() or idx.dtype == torch.bool:
+        raise HilbertError(f"expected integer basis indices, got dtype {idx.dtype}")
+    idx = idx.to(torch.int64)
     if idx.numel() and (idx.min() < 0 or idx.max() >= (1 << n_sites)):
         raise HilbertError(
             f"expected basis indices in 0..{(1 << n_sites) - 1} for {n_sites} sites, "

@@ -111,3 +111,8 @@ def test_huge_sectors_are_refused_before_allocating():
     assert sector.dimension == math.comb(60, 30)
     with pytest.raises(MemoryLimitError, match="the basis of MagnetizationSector"):
         _ = sector.states
+
+
+def test_float_indices_are_refused():
+    with pytest.raises(HilbertError, match="integer basis indices"):
+        indices_to_configs(np.array([1.7]), 2)

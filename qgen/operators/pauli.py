@@ -178,6 +178,8 @@ class PauliSum:
         if coefficients is None:
             coeffs = [1.0 + 0j] * len(strings)
         else:
+            if isinstance(coefficients, torch.Tensor):
+                coefficients = coefficients.detach().cpu().numpy()
             if not isinstance(coefficients, Sequence | np.ndarray):
                 raise OperatorError(
                     f"expected one coefficient per string ({len(strings)}), got {coefficients!r}"
@@ -188,10 +190,12 @@ class PauliSum:
                     f"expected one coefficient per string: {len(strings)} strings, "
                     f"{len(coeffs)} coefficients"
                 )
-        if n_sites is not None and (
-            isinstance(n_sites, bool) or not isinstance(n_sites, int) or n_sites < 1
-        ):
-            raise OperatorError(f"expected a positive number of sites, got {n_sites!r}")
+        if n_sites is not None:
+            if isinstance(n_sites, bool) or not isinstance(n_sites, int | np.integer):
+                raise OperatorError(f"expected a positive number of sites, got {n_sites!r}")
+            n_sites = int(n_sites)
+            if n_sites < 1:
+                raise OperatorError(f"expected a positive number of sites, got {n_sites!r}")
         parsed = [_parse_label(s, n_sites) for s in strings]
         if n_sites is None:
             if not parsed:
@@ -363,7 +367,10 @@ class PauliSum:
 
     def __truediv__(self, other: object) -> PauliSum:
         if isinstance(other, numbers.Number) and not isinstance(other, bool):
-            return self * (1.0 / _as_coefficient(other))
+            divisor = _as_coefficient(other)
+            if divisor == 0:
+                raise OperatorError("cannot divide an operator by zero")
+            return self * (1.0 / divisor)
         return NotImplemented
 
     def __matmul__(self, other: object) -> PauliSum:

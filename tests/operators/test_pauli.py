@@ -245,3 +245,10 @@ def test_rotation_sites_are_validated():
 def test_connected_refuses_float_configurations():
     with pytest.raises(OperatorError, match="integer configuration"):
         pauli("X0", 2).connected(torch.zeros(1, 2))
+
+
+def test_numpy_and_torch_inputs_are_accepted_and_division_by_zero_refused():
+    op = PauliSum(["X0", "Z1"], torch.tensor([1.0, 2.0]), n_sites=np.int64(2))
+    assert op.allclose(PauliSum(["XI", "IZ"], [1.0, 2.0]))
+    with pytest.raises(OperatorError, match="divide an operator by zero"):
+        _ = op / 0
