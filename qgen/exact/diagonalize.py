@@ -34,7 +34,8 @@ METHODS = ("auto", "lanczos", "full")
 # Below this dimension dense diagonalization is both faster and simpler than Lanczos.
 _DENSE_DIMENSION = 1024
 # Krylov vectors ARPACK keeps: 12 beat the default 20 for one state at N = 22 (dimension
-# 7e5) in one measurement here; at N = 24 the two were within noise (benchmarks/RESULTS.md).
+# 7e5) in one measurement here, while one sample at N = 24 on a loaded machine favoured 20;
+# not settled.
 _MIN_KRYLOV = 12
 
 
