@@ -29,11 +29,9 @@ from __future__ import annotations
 import math
 import tomllib
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from qgen.errors import ConfigError, QgenError
 from qgen.lattice import LATTICES, Lattice, lattice_from_name, parse_size
@@ -174,16 +172,12 @@ class System:
         merged = {**table, **{k: v for k, v in (overrides or {}).items() if v is not None}}
         return cls.from_mapping(merged, source=f"{path} [system]")
 
-    def with_changes(self, **changes: Any) -> System:
-        """A copy with some fields replaced."""
-        return replace(self, **changes)
-
     # --- building --------------------------------------------------------------------------
 
     @property
     def n_sites(self) -> int:
         """Number of sites."""
-        return int(np.prod(self.size))
+        return math.prod(self.size)
 
     def build_lattice(self) -> Lattice:
         """The lattice (raises :class:`~qgen.errors.LatticeError` for sizes that do not fit)."""
@@ -236,7 +230,3 @@ class System:
         if self.sector is not None:
             table["sector"] = self.sector
         return table
-
-    def as_dict(self) -> dict[str, Any]:
-        """All fields, for logs."""
-        return asdict(self)

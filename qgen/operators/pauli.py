@@ -43,7 +43,13 @@ import torch
 
 from qgen._memory import check_memory
 from qgen.errors import NotHermitianError, OperatorError
-from qgen.hilbert import MAX_INDEXED_SITES, MagnetizationSector, as_sector, popcount
+from qgen.hilbert import (
+    MAX_INDEXED_SITES,
+    MagnetizationSector,
+    as_sector,
+    configs_to_indices,
+    popcount,
+)
 
 __all__ = ["PauliSum", "pauli"]
 
@@ -139,10 +145,8 @@ class _FlipGroups:
 
 
 def _pack(bits: np.ndarray) -> np.ndarray:
-    """Integers of bit rows (site 0 most significant): ``(..., N) bool -> (...) int64``."""
-    n = bits.shape[-1]
-    weights = np.left_shift(np.int64(1), np.arange(n - 1, -1, -1, dtype=np.int64))
-    return (bits.astype(np.int64) * weights).sum(-1)
+    """Basis indices of bit rows (site 0 most significant): ``(..., N) bool -> (...) int64``."""
+    return configs_to_indices(torch.from_numpy(bits.astype(np.int64))).numpy()
 
 
 class PauliSum:
@@ -284,11 +288,6 @@ class PauliSum:
     def terms(self) -> Iterator[tuple[complex, str]]:
         """``(coefficient, dense label)`` pairs."""
         yield from zip(self._coeffs.tolist(), self.strings, strict=True)
-
-    @property
-    def is_diagonal(self) -> bool:
-        """Whether every string is made of I and Z only."""
-        return not self._x.any()
 
     def is_hermitian(self, atol: float = 1e-12) -> bool:
         """Whether ``O = O†``: Pauli strings are Hermitian, so all coefficients must be real."""
