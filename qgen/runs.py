@@ -1,0 +1,286 @@
+"""Run directories: atomic files, JSON-lines logs, checkpoints and resolved configs.
+
+Every training workflow (VMC, tomography, generative models) leaves the same files:
+
+``config.toml``
+    the resolved configuration, so that ``--resume`` can refuse a changed run;
+``log.jsonl``
+    one JSON object per iteration or epoch;
+``checkpoint.pt``
+    the state from which the run resumes;
+``summary.json``
+    the final figures with their error bars;
+``*.png``
+    plots.
+
+Files are written to a temporary name in the same directory and then renamed
+(:func:`os.replace` is atomic on POSIX and Windows), so a run killed mid-write leaves
+the previous complete version in place, never a truncated file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from qgen.errors import ConfigError, QgenError
+
+__all__ = [
+    "CHECKPOINT_FILE",
+    "CONFIG_FILE",
+    "LOG_FILE",
+    "SUMMARY_FILE",
+    "RunDirectory",
+    "RunDirectoryError",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "to_json",
+    "to_toml",
+]
+
+CONFIG_FILE = "config.toml"
+LOG_FILE = "log.jsonl"
+CHECKPOINT_FILE = "checkpoint.pt"
+SUMMARY_FILE = "summary.json"
+
+
+class RunDirectoryError(QgenError):
+    """A run directory that cannot be used as asked (exists, missing, or mismatched)."""
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and an atomic rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    """Write UTF-8 ``text`` to ``path`` atomically."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def _json_default(value: object) -> object:
+    """Turn numpy and torch scalars into plain Python numbers for :mod:`json`."""
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        return value.item()
+    item = getattr(value, "item", None)
+    if callable(item):
+        return item()
+    tolist = getattr(value, "tolist", None)
+    if callable(tolist):
+        return tolist()
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+def _finite_or_none(value: Any) -> Any:
+    """Replace NaN/Inf by None: JSON has no spelling for them (json.dumps writes invalid NaN)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite_or_none(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite_or_none(item) for item in value]
+    return value
+
+
+def to_json(record: Mapping[str, Any], indent: int | None = None) -> str:
+    """Serialize ``record`` as strict JSON (non-finite floats become ``null``)."""
+    plain = json.loads(json.dumps(record, default=_json_default))
+    return json.dumps(_finite_or_none(plain), indent=indent, allow_nan=False)
+
+
+def _toml_value(key: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ConfigError(f"config key {key!r}: TOML cannot hold the non-finite value {value}")
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)  # a JSON string is a valid TOML basic string
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(key, item) for item in value) + "]"
+    raise ConfigError(
+        f"config key {key!r}: expected a bool, number, string or list, got {type(value).__name__}"
+    )
+
+
+def to_toml(tables: Mapping[str, Mapping[str, Any]]) -> str:
+    """Write ``{table: {key: value}}`` as TOML; ``None`` values are left out.
+
+    Only what configs hold is supported: one level of tables with scalar or list values.
+
+    >>> print(to_toml({"system": {"size": 16, "J": 1.0, "lattice": "chain"}}), end="")
+    [system]
+    size = 16
+    J = 1.0
+    lattice = "chain"
+    """
+    lines: list[str] = []
+    for name, table in tables.items():
+        if lines:
+            lines.append("")
+        lines.append(f"[{name}]")
+        for key, value in table.items():
+            if value is not None:
+                lines.append(f"{key} = {_toml_value(f'{name}.{key}', value)}")
+    return "\n".join(lines) + "\n"
+
+
+class RunDirectory:
+    """The directory of one training run.
+
+    Parameters
+    ----------
+    path:
+        Where the run lives.
+    resume:
+        ``False`` (default): a fresh run; the directory may exist only if it holds no
+        earlier run's log or checkpoint, so that results are never overwritten.
+        ``True``: the directory must hold a checkpoint to resume from.
+    """
+
+    def __init__(self, path: str | Path, resume: bool = False) -> None:
+        self.path = Path(path)
+        self.resume = resume
+        if resume:
+            if not self.checkpoint_path.exists():
+                raise RunDirectoryError(
+                    f"cannot resume: expected a checkpoint at {self.checkpoint_path}, found none"
+                )
+        else:
+            leftovers = [
+                name
+                for name in (LOG_FILE, CHECKPOINT_FILE, SUMMARY_FILE)
+                if (self.path / name).exists()
+            ]
+            if leftovers:
+                raise RunDirectoryError(
+                    f"run directory {self.path} already holds a run ({', '.join(leftovers)}); "
+                    "pass --resume to continue it or choose another --out"
+                )
+            self.path.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def config_path(self) -> Path:
+        return self.path / CONFIG_FILE
+
+    @property
+    def log_path(self) -> Path:
+        return self.path / LOG_FILE
+
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.path / CHECKPOINT_FILE
+
+    @property
+    def summary_path(self) -> Path:
+        return self.path / SUMMARY_FILE
+
+    def write_config(self, tables: Mapping[str, Mapping[str, Any]]) -> None:
+        """Write the resolved config; on resume, refuse one that differs from the stored one.
+
+        Tables listed in ``tables`` are compared key by key; a mismatch names the keys.
+        """
+        text = to_toml(tables)
+        if self.resume and self.config_path.exists():
+            import tomllib
+
+            stored = tomllib.loads(self.config_path.read_text(encoding="utf-8"))
+            wanted = tomllib.loads(text)
+            differences = [
+                f"{table}.{key}: stored {stored.get(table, {}).get(key)!r}, "
+                f"asked {wanted.get(table, {}).get(key)!r}"
+                for table in sorted(set(stored) | set(wanted))
+                for key in sorted(set(stored.get(table, {})) | set(wanted.get(table, {})))
+                if stored.get(table, {}).get(key) != wanted.get(table, {}).get(key)
+                and not _resumable_change(table, key)
+            ]
+            if differences:
+                raise RunDirectoryError(
+                    f"cannot resume {self.path}: its config differs from this one ("
+                    + "; ".join(differences)
+                    + ")"
+                )
+        atomic_write_text(self.config_path, text)
+
+    def append_log(self, record: Mapping[str, Any]) -> None:
+        """Append one JSON line to the log (flushed, so a crash keeps every finished line)."""
+        with self.log_path.open("a", encoding="utf-8") as stream:
+            stream.write(to_json(record) + "\n")
+            stream.flush()
+
+    def read_log(self) -> list[dict[str, Any]]:
+        """Every complete record of the log (a torn last line from a crash is skipped)."""
+        if not self.log_path.exists():
+            return []
+        return list(_complete_records(self.log_path))
+
+    def truncate_log(self, keep_while: Any) -> None:
+        """Keep the log records for which ``keep_while(record)`` holds (used on resume)."""
+        records = [record for record in self.read_log() if keep_while(record)]
+        atomic_write_text(self.log_path, "".join(to_json(record) + "\n" for record in records))
+
+    def save_checkpoint(self, state: Mapping[str, Any]) -> None:
+        """Save ``state`` with :func:`torch.save`, atomically."""
+        import io
+
+        buffer = io.BytesIO()
+        torch.save(dict(state), buffer)
+        atomic_write_bytes(self.checkpoint_path, buffer.getvalue())
+
+    def load_checkpoint(self) -> dict[str, Any]:
+        """Load the checkpoint (tensors on the CPU; callers move them)."""
+        try:
+            state = torch.load(self.checkpoint_path, map_location="cpu", weights_only=False)
+        except (OSError, RuntimeError, EOFError) as error:
+            raise RunDirectoryError(
+                f"cannot read the checkpoint {self.checkpoint_path}: {error}"
+            ) from error
+        if not isinstance(state, dict):
+            raise RunDirectoryError(
+                f"checkpoint {self.checkpoint_path}: expected a dict, found {type(state).__name__}"
+            )
+        return state
+
+    def write_summary(self, summary: Mapping[str, Any]) -> None:
+        """Write ``summary.json`` atomically."""
+        atomic_write_text(self.summary_path, to_json(summary, indent=2) + "\n")
+
+
+# Keys that may change between a run and its resumption: how long to run and how loud.
+_RESUMABLE = {"iterations", "epochs", "checkpoint_every", "progress", "final_samples"}
+
+
+def _resumable_change(table: str, key: str) -> bool:
+    return key in _RESUMABLE
+
+
+def _complete_records(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as stream:
+        for line in stream:
+            if not line.endswith("\n"):
+                return  # torn by a crash mid-write
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError:
+                return

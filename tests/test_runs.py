@@ -1,0 +1,81 @@
+"""Run directories: atomic writes, logs that survive a torn line, resume checks."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+
+import pytest
+import torch
+
+from qgen.plotting import series_plot
+from qgen.runs import RunDirectory, RunDirectoryError, atomic_write_text, to_json, to_toml
+
+
+def test_toml_round_trip() -> None:
+    tables = {
+        "system": {"size": 16, "J": 1.0, "lattice": "chain", "obc": False},
+        "vmc": {"lr": 1e-3, "bases": ["X", "Z"], "skip": None},
+    }
+    parsed = tomllib.loads(to_toml(tables))
+    assert parsed["system"] == tables["system"]
+    assert parsed["vmc"] == {"lr": 1e-3, "bases": ["X", "Z"]}
+
+
+def test_json_writes_nan_as_null() -> None:
+    assert json.loads(to_json({"a": float("nan"), "b": torch.tensor(2.5)})) == {"a": None, "b": 2.5}
+
+
+def test_fresh_run_refuses_an_existing_run(tmp_path) -> None:
+    run = RunDirectory(tmp_path / "r")
+    run.append_log({"iteration": 0})
+    with pytest.raises(RunDirectoryError, match="already holds a run"):
+        RunDirectory(tmp_path / "r")
+
+
+def test_resume_needs_a_checkpoint(tmp_path) -> None:
+    with pytest.raises(RunDirectoryError, match="expected a checkpoint"):
+        RunDirectory(tmp_path / "none", resume=True)
+
+
+def test_checkpoint_round_trip_and_config_mismatch(tmp_path) -> None:
+    run = RunDirectory(tmp_path / "r")
+    run.write_config({"vmc": {"lr": 0.01, "iterations": 10}})
+    run.save_checkpoint({"step": 3, "w": torch.ones(2)})
+    resumed = RunDirectory(tmp_path / "r", resume=True)
+    state = resumed.load_checkpoint()
+    assert state["step"] == 3
+    assert torch.equal(state["w"], torch.ones(2))
+    resumed.write_config({"vmc": {"lr": 0.01, "iterations": 50}})  # more iterations is fine
+    with pytest.raises(RunDirectoryError, match=r"vmc.lr: stored 0.01, asked 0.02"):
+        resumed.write_config({"vmc": {"lr": 0.02, "iterations": 50}})
+
+
+def test_torn_log_line_is_skipped_and_truncation_keeps_records(tmp_path) -> None:
+    run = RunDirectory(tmp_path / "r")
+    for step in range(4):
+        run.append_log({"iteration": step})
+    with run.log_path.open("a") as stream:
+        stream.write('{"iteration": 4, "ener')
+    assert [r["iteration"] for r in run.read_log()] == [0, 1, 2, 3]
+    run.truncate_log(lambda record: record["iteration"] < 2)
+    assert [r["iteration"] for r in run.read_log()] == [0, 1]
+
+
+def test_atomic_write_leaves_no_temporary_files(tmp_path) -> None:
+    atomic_write_text(tmp_path / "a.txt", "hello")
+    assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]
+
+
+def test_series_plot_writes_a_png(tmp_path) -> None:
+    path = tmp_path / "energy.png"
+    series_plot(
+        path,
+        [0, 1, 2],
+        {"E": [1.0, None, 0.5]},
+        "iteration",
+        "energy",
+        errors={"E": [0.1, None, 0.1]},
+        hlines={"exact": 0.4},
+    )
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
