@@ -241,7 +241,7 @@ class TwoMoons(ToyDensity):
 
     name = "moons"
 
-    def __init__(self, noise: float = 0.1, n_nodes: int = 512) -> None:
+    def __init__(self, noise: float = 0.1, n_nodes: int = 256) -> None:
         if noise <= 0:
             raise DataError(f"expected a positive noise width, got {noise}")
         self.noise = float(noise)
@@ -280,7 +280,7 @@ class TwoMoons(ToyDensity):
         )
         return torch.from_numpy(values).to(x.device)
 
-    def entropy(self, n: int = 200_000, seed: int = 0) -> EntropyEstimate:
+    def entropy(self, n: int = 50_000, seed: int = 0) -> EntropyEstimate:
         generator = torch.Generator().manual_seed(seed)
         log_p = self.log_prob(self.sample(n, generator, dtype=torch.float64))
         error = float(log_p.std()) / math.sqrt(n)

@@ -1,0 +1,34 @@
+"""Generative models beside the physics workflows: flows, GANs, autoencoders and VAEs.
+
+- :mod:`qgen.generative.flows`: RealNVP and MAF normalizing flows (exact likelihood).
+- :mod:`qgen.generative.gan`: a generator against a discriminator (non-saturating or
+  WGAN-GP).
+- :mod:`qgen.generative.autoencoders`: autoencoder and VAE (ELBO).
+- :mod:`qgen.generative.training`: the seeded, logged, checkpointed training loop.
+- :mod:`qgen.generative.metrics`: energy distance and mode coverage.
+- :mod:`qgen.generative.experiment`: dataset + model + training + figures + plots, as
+  ``qgen generative`` runs it.
+"""
+
+from qgen.generative.autoencoders import Autoencoder, VariationalAutoencoder
+from qgen.generative.flows import MAF, AffineCoupling, Flow, MaskedAutoregressiveAffine, RealNVP
+from qgen.generative.gan import GAN
+from qgen.generative.made import MADE
+from qgen.generative.metrics import energy_distance, mode_coverage
+from qgen.generative.training import TrainingConfig, fit
+
+__all__ = [
+    "GAN",
+    "MADE",
+    "MAF",
+    "AffineCoupling",
+    "Autoencoder",
+    "Flow",
+    "MaskedAutoregressiveAffine",
+    "RealNVP",
+    "TrainingConfig",
+    "VariationalAutoencoder",
+    "energy_distance",
+    "fit",
+    "mode_coverage",
+]

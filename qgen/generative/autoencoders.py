@@ -1,0 +1,192 @@
+"""Autoencoders and variational autoencoders.
+
+An autoencoder compresses :math:`x` to a code :math:`z = e(x)` and decodes
+:math:`\\hat x = d(z)`, trained on the reconstruction error. A VAE makes both maps
+probabilistic,
+:math:`q_\\phi(z|x) = \\mathcal N(\\mu_\\phi(x), \\mathrm{diag}\\,\\sigma_\\phi^2(x))`
+and :math:`p_\\theta(x|z)`, with prior :math:`p(z) = \\mathcal N(0, I)`, and maximises
+the evidence lower bound
+
+.. math:: \\log p_\\theta(x) \\ge \\mathrm{ELBO}(x)
+          = \\mathbb E_{q_\\phi(z|x)}[\\log p_\\theta(x|z)]
+          - \\mathrm{KL}(q_\\phi(z|x) \\,\\|\\, p(z)),
+
+with :math:`z = \\mu + \\sigma \\odot \\epsilon`, :math:`\\epsilon \\sim \\mathcal N(0, I)`
+(the reparameterization trick) so that gradients pass through the sampling.
+
+Decoders (``likelihood``): ``"bernoulli"`` for binary data such as Ising configurations
+(logits per feature), ``"gaussian"`` for continuous data (mean per feature, one learned
+log-width per feature).
+
+References: Kingma & Welling, "Auto-Encoding Variational Bayes", ICLR 2014.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from qgen.datasets.base import check_samples
+from qgen.errors import ConfigError
+from qgen.generative.networks import mlp
+
+__all__ = ["LIKELIHOODS", "Autoencoder", "VariationalAutoencoder"]
+
+LIKELIHOODS = ("bernoulli", "gaussian")
+
+
+class _Decoder(nn.Module):
+    """:math:`\\log p(x|z)` per sample, the decoder's mean, and samples from it."""
+
+    def __init__(self, latent: int, features: int, hidden: int, layers: int, likelihood: str):
+        super().__init__()
+        if likelihood not in LIKELIHOODS:
+            raise ConfigError(f"unknown likelihood {likelihood!r}; expected one of {LIKELIHOODS}")
+        self.likelihood = likelihood
+        self.network = mlp(latent, features, hidden, layers)
+        self.log_width = nn.Parameter(torch.zeros(features)) if likelihood == "gaussian" else None
+
+    def log_likelihood(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        out = self.network(z)
+        if self.log_width is None:
+            return -F.binary_cross_entropy_with_logits(out, x, reduction="none").sum(-1)
+        width = self.log_width.exp()
+        squared = ((x - out) / width) ** 2
+        return -(0.5 * squared + self.log_width + 0.5 * math.log(2 * math.pi)).sum(-1)
+
+    def mean(self, z: torch.Tensor) -> torch.Tensor:
+        out = self.network(z)
+        return torch.sigmoid(out) if self.log_width is None else out
+
+    def sample(self, z: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+        mean = self.mean(z)
+        if self.log_width is None:
+            return torch.bernoulli(mean, generator=generator)
+        noise = torch.randn(mean.shape, generator=generator, dtype=mean.dtype)
+        return mean + self.log_width.exp() * noise
+
+
+def _check_sizes(features: int, latent: int, hidden: int, layers: int) -> None:
+    if min(features, latent, hidden, layers) < 1:
+        raise ConfigError(
+            f"autoencoder: expected positive sizes, got features={features}, latent={latent}, "
+            f"hidden={hidden}, layers={layers}"
+        )
+
+
+class Autoencoder(nn.Module):
+    """Deterministic autoencoder, trained on :math:`-\\log p(x | z = e(x))` (binary
+    cross-entropy for ``"bernoulli"``, squared error for ``"gaussian"``).
+
+    It samples by decoding draws from a Gaussian fitted to the codes of the training
+    data (:meth:`fit_latent`): a plain autoencoder has no prior of its own.
+
+    >>> model = Autoencoder(4, latent=2, hidden=8, likelihood="bernoulli")
+    >>> model.loss(torch.ones(3, 4)).shape
+    torch.Size([3])
+    """
+
+    latent_mean: torch.Tensor
+    latent_factor: torch.Tensor
+
+    def __init__(
+        self,
+        features: int,
+        latent: int = 2,
+        hidden: int = 128,
+        layers: int = 2,
+        likelihood: str = "gaussian",
+    ) -> None:
+        super().__init__()
+        _check_sizes(features, latent, hidden, layers)
+        self.features, self.latent, self.likelihood = features, latent, likelihood
+        self.encoder = mlp(features, latent, hidden, layers)
+        self.decoder = _Decoder(latent, features, hidden, layers, likelihood)
+        if likelihood == "gaussian" and self.decoder.log_width is not None:
+            self.decoder.log_width.requires_grad_(False)  # unit width: plain squared error
+        self.register_buffer("latent_mean", torch.zeros(latent))
+        self.register_buffer("latent_factor", torch.eye(latent))
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """The code :math:`z = e(x)`."""
+        return self.encoder(check_samples(x, self.features, name="autoencoder input"))
+
+    def loss(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Reconstruction loss :math:`-\\log p(x | e(x))` per sample."""
+        return -self.decoder.log_likelihood(x, self.encode(x))
+
+    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
+        """The decoder's mean at the code of ``x``."""
+        return self.decoder.mean(self.encode(x))
+
+    @torch.no_grad()
+    def fit_latent(self, x: torch.Tensor) -> None:
+        """Fit :math:`\\mathcal N(m, C)` to the codes of ``x`` (for :meth:`sample`)."""
+        codes = self.encode(x).to(torch.float64)
+        covariance = torch.cov(codes.T).reshape(self.latent, self.latent)
+        covariance += 1e-6 * torch.eye(self.latent, dtype=torch.float64)
+        self.latent_mean.copy_(codes.mean(0))
+        self.latent_factor.copy_(torch.linalg.cholesky(covariance))
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Decode ``n`` codes drawn from the fitted Gaussian."""
+        noise = torch.randn(n, self.latent, generator=generator, dtype=self.latent_mean.dtype)
+        return self.decoder.sample(self.latent_mean + noise @ self.latent_factor.T, generator)
+
+
+class VariationalAutoencoder(nn.Module):
+    """VAE with a diagonal Gaussian encoder and a Bernoulli or Gaussian decoder.
+
+    >>> vae = VariationalAutoencoder(4, latent=2, hidden=8, likelihood="bernoulli")
+    >>> x = torch.bernoulli(torch.full((5, 4), 0.5), generator=torch.Generator().manual_seed(0))
+    >>> bool((vae.elbo(x, torch.Generator().manual_seed(1)) <= 0).all())  # log p ≤ 0 for bits
+    True
+    """
+
+    def __init__(
+        self,
+        features: int,
+        latent: int = 2,
+        hidden: int = 128,
+        layers: int = 2,
+        likelihood: str = "gaussian",
+    ) -> None:
+        super().__init__()
+        _check_sizes(features, latent, hidden, layers)
+        self.features, self.latent, self.likelihood = features, latent, likelihood
+        self.encoder = mlp(features, 2 * latent, hidden, layers)
+        self.decoder = _Decoder(latent, features, hidden, layers, likelihood)
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Mean and log-variance of :math:`q(z|x)`."""
+        x = check_samples(x, self.features, name="VAE input")
+        mean, log_variance = self.encoder(x).chunk(2, dim=-1)
+        return mean, log_variance.clamp(-12.0, 8.0)
+
+    def elbo(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """One-sample ELBO per sample; the KL to :math:`\\mathcal N(0, I)` is analytic,
+        :math:`\\tfrac12\\sum_j(\\mu_j^2 + \\sigma_j^2 - 1 - \\log\\sigma_j^2)`."""
+        mean, log_variance = self.encode(x)
+        noise = torch.randn(mean.shape, generator=generator, dtype=mean.dtype)
+        z = mean + torch.exp(0.5 * log_variance) * noise
+        kl = 0.5 * (mean**2 + log_variance.exp() - 1.0 - log_variance).sum(-1)
+        return self.decoder.log_likelihood(x, z) - kl
+
+    def loss(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """:math:`-\\mathrm{ELBO}` per sample (an upper bound on :math:`-\\log p(x)`)."""
+        return -self.elbo(x, generator)
+
+    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
+        """The decoder's mean at the encoder's mean."""
+        return self.decoder.mean(self.encode(x)[0])
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Ancestral samples: :math:`z \\sim \\mathcal N(0, I)`, :math:`x \\sim p(x|z)`."""
+        parameter = next(self.parameters())
+        z = torch.randn(n, self.latent, generator=generator, dtype=parameter.dtype)
+        return self.decoder.sample(z, generator)
