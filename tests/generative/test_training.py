@@ -51,7 +51,7 @@ def test_early_stopping_restores_the_best_epoch(tmp_path):
     result = fit(learner, DATA, DATA, TrainingConfig(epochs=6, batch_size=4, patience=2), run)
     assert (result.epochs_run, result.best_epoch, result.best_loss) == (5, 3, 1.0)
     assert result.stopped_early
-    assert float(learner.model.weight) == 3.0
+    assert float(learner.model.weight.detach()) == 3.0
     log = run.read_log()
     assert [record["epoch"] for record in log] == [1, 2, 3, 4, 5]
     assert [record["valid_loss"] for record in log] == [3.0, 2.0, 1.0, 1.5, 2.5]
