@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from qgen.errors import ConfigError
 from qgen.lattice import LATTICES
-from qgen.system import HAMILTONIANS, System
+from qgen.system import HAMILTONIANS, System, load_toml
 
-__all__ = ["add_system_arguments", "system_from_arguments"]
+__all__ = ["add_system_arguments", "system_from_arguments", "system_table_from_arguments"]
 
 
 def add_system_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,14 +35,15 @@ def add_system_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--sign-rule",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
         default=None,
         help="apply the Marshall sign rule (bipartite lattices only)",
     )
 
 
-def system_from_arguments(args: argparse.Namespace) -> System:
-    """The :class:`~qgen.system.System` that the flags (over an optional TOML file) describe."""
+def system_table_from_arguments(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    """The ``[system]`` table that flags over an optional TOML file give, unvalidated, and
+    where it came from (for messages). Keys that neither sets are absent."""
     flags: dict[str, Any] = {
         "hamiltonian": args.hamiltonian,
         "lattice": args.lattice,
@@ -54,8 +56,17 @@ def system_from_arguments(args: argparse.Namespace) -> System:
         "sector": args.sector,
         "sign_rule": args.sign_rule,
     }
-    if args.config is not None:
-        return System.from_toml(args.config, overrides=flags)
-    return System.from_mapping(
-        {k: v for k, v in flags.items() if v is not None}, source="command line"
-    )
+    given = {k: v for k, v in flags.items() if v is not None}
+    if args.config is None:
+        return given, "command line"
+    document = load_toml(args.config)
+    table = document.get("system")
+    if not isinstance(table, dict):
+        raise ConfigError(f"config file {args.config}: expected a [system] table")
+    return {**table, **given}, f"{args.config} [system]"
+
+
+def system_from_arguments(args: argparse.Namespace) -> System:
+    """The :class:`~qgen.system.System` that the flags (over an optional TOML file) describe."""
+    table, source = system_table_from_arguments(args)
+    return System.from_mapping(table, source=source)

@@ -455,6 +455,12 @@ class PauliSum:
         return self._groups.is_real
 
     @property
+    def flip_masks(self) -> np.ndarray:
+        """The distinct flip masks, ``(n_flip_masks, n_sites)`` bool, in the order of the
+        groups that :meth:`connected` returns (an all-false row is the diagonal)."""
+        return self._groups.flips.copy()
+
+    @property
     def n_flip_masks(self) -> int:
         """Number of distinct flip masks: the most connected states any configuration has."""
         return self._groups.n_groups

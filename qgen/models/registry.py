@@ -1,0 +1,63 @@
+"""Build a wave function by name for a lattice: what ``qgen vmc --model NAME`` calls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from qgen.lattice import Lattice
+from qgen.models.autoregressive import AutoregressiveModel, ModelError
+from qgen.models.made import MADE
+from qgen.models.rnn import RNN
+from qgen.models.rnn2d import RNN2D
+from qgen.models.transformer import Transformer
+
+__all__ = ["MODELS", "build_model"]
+
+MODELS = ("rnn", "rnn2d", "transformer", "made")
+"""Names accepted by :func:`build_model`."""
+
+
+def build_model(
+    name: str,
+    lattice: Lattice,
+    *,
+    hidden: int = 32,
+    layers: int | None = None,
+    heads: int = 4,
+    patch_size: int = 1,
+    magnetization: float | None = None,
+    phase: bool = False,
+    dtype: torch.dtype = torch.float32,
+) -> AutoregressiveModel:
+    """The autoregressive wave function ``name`` on ``lattice``.
+
+    ``hidden`` is the hidden width (RNNs, MADE) or the embedding width (Transformer);
+    ``layers`` defaults to 1 for the RNNs and 2 for the Transformer and MADE. 2D
+    lattices are read along the snake path by the 1D RNN, and row by row (with 2D
+    positional encodings) by the Transformer.
+    """
+    options: dict[str, Any] = {"magnetization": magnetization, "phase": phase, "dtype": dtype}
+    if name not in MODELS:
+        raise ModelError(f"expected a model in {MODELS}, got {name!r}")
+    if name != "transformer" and patch_size != 1:
+        raise ModelError(f"patches of several sites need the Transformer, not {name!r}")
+    n = lattice.n_sites
+    if name == "rnn":
+        order = lattice.ordering("snake")
+        return RNN(n, hidden=hidden, layers=layers or 1, order=order.tolist(), **options)
+    if name == "rnn2d":
+        return RNN2D(lattice, hidden=hidden, layers=layers or 1, **options)
+    if name == "transformer":
+        shape = lattice.extent if lattice.ndim == 2 else None
+        return Transformer(
+            n,
+            width=hidden,
+            layers=layers or 2,
+            heads=heads,
+            patch_size=patch_size,
+            shape=shape,  # type: ignore[arg-type]
+            **options,
+        )
+    return MADE(n, hidden=hidden, layers=layers or 2, **options)

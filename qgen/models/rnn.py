@@ -1,0 +1,143 @@
+r"""Recurrent wave functions: a stack of GRU cells along a 1D path.
+
+The hidden state after token ``k-1`` gives the conditional of token ``k``,
+
+.. math::  h_k = \mathrm{GRU}(h_{k-1}, e(t_{k-1})), \qquad
+           p(t_k \mid t_{<k}) = \mathrm{softmax}(W h_k + b),
+
+with ``e`` a learned embedding and ``t_0`` a start symbol; Hibat-Allah et al., Phys. Rev.
+Research 2, 023358 (2020), and Cho et al., EMNLP 2014 (the GRU). The cell is written with
+plain tensor operations (not ``nn.GRU``) so that ``torch.func.vmap`` can take per-sample
+gradients through it, which stochastic reconfiguration needs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from qgen.models.autoregressive import AutoregressiveModel, ModelError
+
+__all__ = ["RNN", "GRUCell"]
+
+
+class GRUCell(nn.Module):
+    r"""A gated recurrent unit (PyTorch's convention for the reset gate):
+
+    .. math::
+        r = \sigma(W_{ir} u + U_{hr} h + b_r),\ z = \sigma(W_{iz} u + U_{hz} h + b_z),\\
+        n = \tanh(W_{in} u + r \odot (U_{hn} h + b_{hn})),\ h' = (1 - z)\odot n + z \odot h.
+
+    ``tanh(a)`` is evaluated as ``2σ(2a) − 1``: the same function, and on CPUs about twice
+    as fast as ``torch.tanh``.
+    """
+
+    def __init__(self, input_size: int, hidden: int, dtype: torch.dtype = torch.float32) -> None:
+        super().__init__()
+        self.hidden = hidden
+        self.input_map = nn.Linear(input_size, 3 * hidden, dtype=dtype)
+        self.hidden_map = nn.Linear(hidden, 3 * hidden, dtype=dtype)
+        bound = 1.0 / math.sqrt(hidden)
+        for parameter in self.parameters():
+            nn.init.uniform_(parameter, -bound, bound)
+
+    def cell(self, projected_input: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        """One update from an input already passed through ``input_map``."""
+        hidden = self.hidden
+        gh = self.hidden_map(h)
+        gates = torch.sigmoid(projected_input[..., : 2 * hidden] + gh[..., : 2 * hidden])
+        r, z = gates[..., :hidden], gates[..., hidden:]
+        n = (
+            2.0
+            * torch.sigmoid(2.0 * (projected_input[..., 2 * hidden :] + r * gh[..., 2 * hidden :]))
+            - 1.0
+        )
+        return n + z * (h - n)
+
+    def forward(self, u: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        return self.cell(self.input_map(u), h)
+
+
+class RNN(AutoregressiveModel):
+    """GRU wave function on a 1D path of sites.
+
+    Args:
+        n_sites: number of sites.
+        hidden: hidden units per layer.
+        layers: stacked GRU layers.
+        order: path through the sites (default: site order; pass
+            ``lattice.ordering("snake")`` for a 2D lattice read as a 1D path).
+        **options: ``local_dim``, ``patch_size``, ``magnetization``, ``phase``,
+            ``sign_sites``, ``dtype`` of :class:`AutoregressiveModel`.
+
+    Example:
+        >>> import torch
+        >>> model = RNN(6, hidden=8, magnetization=0)
+        >>> x = model.sample(4, torch.Generator().manual_seed(0))
+        >>> x.shape, (x.sum(1) == 3).all().item()
+        (torch.Size([4, 6]), True)
+    """
+
+    def __init__(
+        self,
+        n_sites: int,
+        hidden: int = 32,
+        layers: int = 1,
+        order: Sequence[int] | None = None,
+        **options: object,
+    ) -> None:
+        if isinstance(hidden, bool) or not isinstance(hidden, int) or hidden < 1:
+            raise ModelError(f"expected a positive number of hidden units, got {hidden!r}")
+        if isinstance(layers, bool) or not isinstance(layers, int) or layers < 1:
+            raise ModelError(f"expected a positive number of layers, got {layers!r}")
+        super().__init__(n_sites, hidden, order=order, **options)  # type: ignore[arg-type]
+        dtype = self.dtype
+        self.hidden = hidden
+        # Index ``vocabulary`` is the start symbol read before the first token.
+        self.embedding = nn.Embedding(self.vocabulary + 1, hidden, dtype=dtype)
+        cells = [GRUCell(hidden, hidden, dtype=dtype) for _ in range(layers)]
+        self.cells = nn.ModuleList(cells)
+        self._gru = cells  # a typed view of the same modules
+
+    def _shifted(self, tokens: torch.Tensor) -> torch.Tensor:
+        start = torch.full_like(tokens[:, :1], self.vocabulary)
+        return torch.cat([start, tokens[:, :-1]], dim=1)
+
+    def _input_table(self) -> torch.Tensor:
+        """The first layer's projected input for each token value: ``(V + 1, 3H)``.
+
+        Projecting the embedding table once replaces a matrix product per token."""
+        return self._gru[0].input_map(self.embedding.weight)
+
+    def _features(self, tokens: torch.Tensor) -> torch.Tensor:
+        shifted = self._shifted(tokens)
+        batch = tokens.shape[0]
+        sequence = shifted  # replaced by each layer's outputs
+        for layer, cell in enumerate(self._gru):
+            projected = self._input_table()[shifted] if layer == 0 else cell.input_map(sequence)
+            h = projected.new_zeros(batch, self.hidden)
+            outputs = []
+            for k in range(self.n_tokens):
+                h = cell.cell(projected[:, k], h)
+                outputs.append(h)
+            sequence = torch.stack(outputs, dim=1)
+        return sequence
+
+    def _initial_state(self, batch: int, device: torch.device) -> list[torch.Tensor]:
+        return [
+            torch.zeros(batch, self.hidden, dtype=self.dtype, device=device) for _ in self.cells
+        ]
+
+    def _step(
+        self, state: list[torch.Tensor], tokens: torch.Tensor, k: int
+    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        previous = tokens[:, k - 1] if k > 0 else torch.full_like(tokens[:, 0], self.vocabulary)
+        u = self._gru[0].cell(self._input_table()[previous], state[0])
+        new_state = [u]
+        for cell, h in zip(self._gru[1:], state[1:], strict=True):
+            u = cell(u, h)
+            new_state.append(u)
+        return u, new_state

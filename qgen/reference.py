@@ -1,0 +1,114 @@
+"""Exact and tabulated ground-state energies for a :class:`~qgen.system.System`.
+
+``exact_ground_energy`` returns, in order of preference:
+
+1. a tabulated value from ``qgen/data/reference_energies.json`` (exact diagonalization,
+   free fermions or quantum Monte Carlo, each with its source) when the system matches
+   an entry exactly (same Hamiltonian, lattice, size, boundary and couplings);
+2. exact diagonalization by Lanczos when the space (or magnetization sector) is small
+   enough (at most ``max_dimension`` states);
+3. None.
+
+A total energy is reported only where one is known for this very size; per-site values
+of infinite systems are not used as references for a finite run.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from qgen.exact.diagonalize import diagonalize
+from qgen.hilbert import MagnetizationSector
+from qgen.system import System
+
+__all__ = ["ReferenceEnergy", "exact_ground_energy", "tabulated_energy"]
+
+DEFAULT_MAX_DIMENSION = 3_000_000
+"""Largest space diagonalized on the fly (a 24-site chain's S^z = 0 sector: 2.7 M)."""
+
+
+@dataclass(frozen=True)
+class ReferenceEnergy:
+    """A ground-state energy and where it comes from."""
+
+    energy: float
+    source: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"energy": self.energy, "source": self.source}
+
+
+@cache
+def _table() -> dict[str, dict[str, Any]]:
+    text = resources.files("qgen.data").joinpath("reference_energies.json").read_text("utf-8")
+    return {entry["key"]: entry for entry in json.loads(text)["entries"]}
+
+
+def _key(system: System) -> str | None:
+    p = system.parameters
+    if p.get("J") != 1.0:
+        return None
+    boundary = "pbc" if system.periodic else "obc"
+    if system.lattice == "chain":
+        shape = f"N{system.size[0]}"
+    elif system.lattice == "square":
+        shape = system.size_label
+    else:
+        return None
+    if system.hamiltonian == "heisenberg":
+        return f"heisenberg_{system.lattice}_{boundary}_{shape}"
+    if system.hamiltonian == "tfim":
+        return f"tfim_{system.lattice}_{boundary}_{shape}_h{p['h']:g}"
+    if system.hamiltonian == "j1j2":
+        return f"j1j2_{system.lattice}_{boundary}_{shape}_J2_{p['J2']:g}"
+    return None
+
+
+def tabulated_energy(system: System) -> ReferenceEnergy | None:
+    """The tabulated total ground-state energy of ``system``, if the table has it."""
+    key = _key(system)
+    entry = _table().get(key) if key is not None else None
+    if entry is None:
+        return None
+    if entry.get("E0") is not None:
+        energy = float(entry["E0"])
+    elif entry.get("E0_per_site") is not None and entry.get("n_sites") == system.n_sites:
+        energy = float(entry["E0_per_site"]) * system.n_sites
+    else:
+        return None
+    return ReferenceEnergy(energy, f"{entry['method']} ({entry['source']})")
+
+
+def exact_ground_energy(
+    system: System,
+    magnetization: float | None = None,
+    max_dimension: int = DEFAULT_MAX_DIMENSION,
+) -> ReferenceEnergy | None:
+    """The ground-state energy of ``system`` (in a magnetization sector, if given).
+
+    A tabulated value is used for the full space, and for the ``S^z = 0`` sector of the
+    Heisenberg-type models on an even number of sites, where the ground state lies
+    (Lieb & Mattis, J. Math. Phys. 3, 749 (1962)).
+    """
+    n = system.n_sites
+    sector_holds_ground_state = magnetization is None or (
+        magnetization == 0 and n % 2 == 0 and system.hamiltonian in ("heisenberg", "j1j2")
+    )
+    if sector_holds_ground_state:
+        tabulated = tabulated_energy(system)
+        if tabulated is not None:
+            return tabulated
+    dimension = 2**n if magnetization is None else MagnetizationSector(n, magnetization).dimension
+    if dimension > max_dimension:
+        return None
+    hamiltonian = system.build_hamiltonian()
+    spectrum = diagonalize(hamiltonian, 1, sector=magnetization, return_states=False)
+    where = "full space" if magnetization is None else f"S^z = {magnetization:g}"
+    return ReferenceEnergy(
+        float(spectrum.energies[0]),
+        f"exact diagonalization in qgen ({spectrum.method}, {where}, dimension {dimension:,})",
+    )

@@ -1,0 +1,308 @@
+r"""The variational Monte Carlo driver.
+
+Each iteration draws ``n`` samples ``x ~ |ψ_θ|²``, computes the local energies
+``E_loc(x) = (Hψ)(x)/ψ(x)`` and moves ``θ`` along the energy gradient
+
+.. math::  \partial_{\theta_k} E = 2\,\mathrm{Re}\,\big\langle (O_k - \langle O_k\rangle)^*
+           (E_{loc} - \langle E_{loc}\rangle)\big\rangle,\qquad
+           O_k = \partial_{\theta_k}\log\psi,
+
+either through autograd on the surrogate loss
+``L = 2 Re mean[ log ψ(x)^* · (E_loc − Ē)_detached ]`` (for any ``torch.optim``
+optimizer) or preconditioned by stochastic reconfiguration (:class:`~qgen.vmc.sr.SR`).
+
+With a temperature schedule ``T(t)`` the driver minimizes the variational free energy
+``F = E − T S`` with ``S = −⟨log |ψ|²⟩`` (variational annealing: Hibat-Allah, Inack,
+Wiersema, Melko, Carrasquilla, Nat. Mach. Intell. 3, 952 (2021)): the local energy in
+the gradient becomes ``E_loc + T log |ψ(x)|²``.
+
+The record of iteration ``t`` describes the parameters *before* its update (as NetKet
+does). :meth:`VMC.run` logs JSON lines, checkpoints atomically every ``K`` iterations,
+resumes from a checkpoint on the same trajectory, and stops with :class:`NonFiniteError`
+on a NaN or infinite energy, leaving the last checkpoint intact.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+from torch import nn
+
+from qgen.errors import QgenError
+from qgen.operators.pauli import PauliSum
+from qgen.runs import RunDirectory
+from qgen.sampling.samplers import Sampler
+from qgen.sampling.statistics import Stats, statistics, v_score
+from qgen.vmc.local_energy import DEFAULT_CHUNK_SIZE, local_values
+from qgen.vmc.sr import SR
+
+__all__ = ["VMC", "Callback", "NonFiniteError", "VMCError"]
+
+Callback = Callable[["VMC", dict[str, Any]], bool | None]
+"""Called after each iteration with the driver and the record; return False to stop."""
+
+
+class VMCError(QgenError):
+    """The VMC driver was given pieces that do not fit."""
+
+
+class NonFiniteError(QgenError):
+    """The energy or a parameter became NaN or infinite."""
+
+
+class VMC:
+    """Variational Monte Carlo for the ground state of ``hamiltonian``.
+
+    Args:
+        hamiltonian: the Hamiltonian (Hermitian :class:`~qgen.operators.PauliSum`).
+        model: the wave function (``model(x)`` returns ``log ψ(x)``).
+        sampler: where configurations come from (see :mod:`qgen.sampling`).
+        optimizer: a ``torch.optim`` optimizer over ``model``'s parameters (with SR: SGD
+            with the learning rate ``η``).
+        n_samples: samples per iteration.
+        preconditioner: :class:`~qgen.vmc.sr.SR` or None (plain gradient).
+        scheduler: an optional ``torch.optim.lr_scheduler``, stepped once per iteration.
+        temperature: ``T(iteration)`` for variational annealing, or None.
+        exact_energy: the exact ground-state energy, to report relative errors.
+        seed: seed of the sampling generator.
+        chunk_size: most configurations per model call in local energies.
+    """
+
+    def __init__(
+        self,
+        hamiltonian: PauliSum,
+        model: nn.Module,
+        sampler: Sampler,
+        optimizer: torch.optim.Optimizer,
+        n_samples: int,
+        *,
+        preconditioner: SR | None = None,
+        scheduler: Any = None,
+        temperature: Callable[[int], float] | None = None,
+        exact_energy: float | None = None,
+        seed: int = 0,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+    ) -> None:
+        hamiltonian.require_hermitian("VMC")
+        if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 1:
+            raise VMCError(f"expected a positive number of samples, got {n_samples!r}")
+        n_sites = getattr(model, "n_sites", hamiltonian.n_sites)
+        if n_sites != hamiltonian.n_sites:
+            raise VMCError(
+                f"the model has {n_sites} sites but the Hamiltonian acts on {hamiltonian.n_sites}"
+            )
+        self.hamiltonian = hamiltonian
+        self.model = model
+        self.sampler = sampler
+        self.optimizer = optimizer
+        self.n_samples = n_samples
+        self.preconditioner = preconditioner
+        self.scheduler = scheduler
+        self.temperature = temperature
+        self.exact_energy = exact_energy
+        self.chunk_size = chunk_size
+        self.seed = seed
+        device = next(model.parameters()).device
+        self.generator = torch.Generator(device=device).manual_seed(seed)
+        self.iteration = 0
+
+    @property
+    def n_sites(self) -> int:
+        return self.hamiltonian.n_sites
+
+    # --- one iteration ---------------------------------------------------------------------
+
+    def _energy_record(self, stats: Stats) -> dict[str, Any]:
+        record: dict[str, Any] = {
+            "energy": stats.mean,
+            "energy_error": stats.error,
+            "energy_variance": stats.variance,
+            "v_score": v_score(stats, self.n_sites),
+            "energy_imag": stats.mean_imag,
+        }
+        if self.exact_energy is not None:
+            record["exact_energy"] = self.exact_energy
+            record["relative_error"] = abs((stats.mean - self.exact_energy) / self.exact_energy)
+        return record
+
+    def step(self) -> dict[str, Any]:
+        """One iteration: sample, estimate, update. Returns its record."""
+        start = time.perf_counter()
+        self._check_parameters()
+        self.model.train()
+        x = self.sampler.sample(self.n_samples, self.generator)
+        # The plain gradient needs log ψ(x) with its graph; SR only its value.
+        log_psi = self.model(x) if self.preconditioner is None else None
+        with torch.no_grad():
+            log_psi_x = log_psi.detach() if log_psi is not None else self.model(x)
+            energies = local_values(
+                self.hamiltonian, self.model, x, log_psi_x, chunk_size=self.chunk_size
+            )
+        stats = statistics(energies)
+        if not (math.isfinite(stats.mean) and math.isfinite(stats.variance)):
+            raise NonFiniteError(
+                f"iteration {self.iteration}: the energy is {stats.mean} ± {stats.error}; "
+                "lower the learning rate, raise the diagonal shift, or resume from the "
+                "last checkpoint"
+            )
+        record: dict[str, Any] = {"iteration": self.iteration, **self._energy_record(stats)}
+        objective = energies
+        if self.temperature is not None:
+            temperature = float(self.temperature(self.iteration))
+            log_prob = 2.0 * log_psi_x.real.to(torch.float64)
+            objective = energies + temperature * log_prob
+            entropy = float(-log_prob.mean())
+            record["temperature"] = temperature
+            record["entropy"] = entropy
+            record["free_energy"] = stats.mean - temperature * entropy
+
+        self.optimizer.zero_grad(set_to_none=True)
+        if log_psi is None:
+            assert self.preconditioner is not None  # for mypy: set exactly when log_psi is not
+            direction = self.preconditioner.direction(self.model, x, objective)
+            self._set_gradients(direction)
+        else:
+            residual = (objective - objective.mean()).to(
+                torch.complex128
+                if objective.is_complex() or log_psi.is_complex()
+                else torch.float64
+            )
+            loss = 2.0 * (log_psi.conj() * residual).real.mean()
+            loss.backward()
+        record["learning_rate"] = self.optimizer.param_groups[0]["lr"]
+        self.optimizer.step()
+        if self.scheduler is not None:
+            self.scheduler.step()
+        self._check_parameters()
+        self.iteration += 1
+        record["seconds"] = time.perf_counter() - start
+        return record
+
+    def _set_gradients(self, direction: torch.Tensor) -> None:
+        offset = 0
+        for parameter in self.model.parameters():
+            if not parameter.requires_grad:
+                continue
+            size = parameter.numel()
+            parameter.grad = direction[offset : offset + size].view_as(parameter).to(parameter)
+            offset += size
+
+    def _check_parameters(self) -> None:
+        for name, parameter in self.model.named_parameters():
+            if not torch.isfinite(parameter).all():
+                raise NonFiniteError(
+                    f"iteration {self.iteration}: parameter {name!r} became NaN or infinite; "
+                    "lower the learning rate or resume from the last checkpoint"
+                )
+
+    # --- estimates ---------------------------------------------------------------------------
+
+    @torch.no_grad()
+    def estimate(
+        self, n_samples: int, operator: PauliSum | None = None, seed: int | None = None
+    ) -> Stats:
+        """Monte Carlo estimate of ``⟨operator⟩`` (default: the energy) from fresh samples.
+
+        ``seed`` gives the estimate its own generator, so that it does not change the
+        training trajectory; by default it is ``seed + 1_000_003``.
+        """
+        operator = self.hamiltonian if operator is None else operator
+        generator = torch.Generator(device=self.generator.device).manual_seed(
+            self.seed + 1_000_003 if seed is None else seed
+        )
+        self.model.eval()
+        x = self.sampler.sample(n_samples, generator)
+        return statistics(local_values(operator, self.model, x, chunk_size=self.chunk_size))
+
+    def estimate_record(self, n_samples: int) -> dict[str, Any]:
+        """:meth:`estimate` of the energy as a record (energy, error, variance, V-score, ...)."""
+        return {"n_samples": n_samples, **self._energy_record(self.estimate(n_samples))}
+
+    # --- state -------------------------------------------------------------------------------
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to continue the same trajectory."""
+        return {
+            "iteration": self.iteration,
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": None if self.scheduler is None else self.scheduler.state_dict(),
+            "sampler": self.sampler.state_dict(),
+            "generator": self.generator.get_state(),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore a :meth:`state_dict` (e.g. from a checkpoint)."""
+        try:
+            self.model.load_state_dict(state["model"])
+            self.optimizer.load_state_dict(state["optimizer"])
+            if self.scheduler is not None and state.get("scheduler") is not None:
+                self.scheduler.load_state_dict(state["scheduler"])
+            self.sampler.load_state_dict(state["sampler"])
+            self.generator.set_state(state["generator"])
+            self.iteration = int(state["iteration"])
+        except (KeyError, RuntimeError, ValueError) as error:
+            raise VMCError(f"the checkpoint does not fit this run: {error}") from error
+
+    # --- the loop ----------------------------------------------------------------------------
+
+    def run(
+        self,
+        n_iterations: int,
+        *,
+        run_dir: RunDirectory | None = None,
+        checkpoint_every: int = 50,
+        progress: bool = True,
+        callbacks: Sequence[Callback] = (),
+    ) -> list[dict[str, Any]]:
+        """Iterate until ``self.iteration == n_iterations`` (so a resumed run finishes
+        the same total). Returns the records of the iterations run now.
+
+        With ``run_dir``: each record is appended to its log, and a checkpoint is saved
+        every ``checkpoint_every`` iterations and at the end.
+        """
+        if isinstance(n_iterations, bool) or not isinstance(n_iterations, int) or n_iterations < 0:
+            raise VMCError(f"expected a non-negative number of iterations, got {n_iterations!r}")
+        if checkpoint_every < 1:
+            raise VMCError(f"expected a positive checkpoint interval, got {checkpoint_every}")
+        records: list[dict[str, Any]] = []
+        bar = _progress_bar(n_iterations, self.iteration, progress)
+        try:
+            while self.iteration < n_iterations:
+                record = self.step()
+                records.append(record)
+                if run_dir is not None:
+                    run_dir.append_log(record)
+                    if self.iteration % checkpoint_every == 0:
+                        run_dir.save_checkpoint(self.state_dict())
+                if bar is not None:
+                    bar.set_postfix_str(_postfix(record), refresh=False)
+                    bar.update(1)
+                if any(callback(self, record) is False for callback in callbacks):
+                    break
+        finally:
+            if bar is not None:
+                bar.close()
+        if run_dir is not None and records:
+            run_dir.save_checkpoint(self.state_dict())
+        return records
+
+
+def _postfix(record: dict[str, Any]) -> str:
+    text = f"E={record['energy']:.6f}±{record['energy_error']:.1e}"
+    if record.get("relative_error") is not None:
+        text += f" rel={record['relative_error']:.1e}"
+    return text
+
+
+def _progress_bar(total: int, done: int, enabled: bool) -> Any:
+    if not enabled or done >= total:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, initial=done, file=sys.stderr, unit="it", dynamic_ncols=True)

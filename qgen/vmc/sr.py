@@ -1,0 +1,153 @@
+r"""Stochastic reconfiguration (SR) and its sample-space form, MinSR.
+
+With the per-sample log-derivatives :math:`O_{sk} = \partial_{\theta_k}\log\psi(x_s)` of
+real parameters, centred and scaled, :math:`\bar O = (O - \langle O\rangle)/\sqrt{n}`,
+and the centred local energies :math:`\epsilon = (E_{loc} - \langle E_{loc}\rangle)/\sqrt n`,
+SR (Sorella, PRL 80, 4558 (1998); the imaginary-time step of Carleo & Troyer, Science
+355, 602 (2017)) solves
+
+.. math::  (S + \lambda I)\,\delta = F,\qquad S = \mathrm{Re}\,\bar O^\dagger\bar O,\quad
+           F = \mathrm{Re}\,\bar O^\dagger \epsilon,
+
+and moves :math:`\theta \leftarrow \theta - \eta\,\delta`. Writing ``A = [Re Ō; Im Ō]``
+and ``e = [Re ε; Im ε]`` (real ``2n × P`` and ``2n``), ``S = AᵀA`` and ``F = Aᵀe``, and the
+push-through identity
+
+.. math::  (A^\top A + \lambda I)^{-1} A^\top = A^\top (A A^\top + \lambda I)^{-1}
+
+gives MinSR (Chen & Heyl, Nat. Phys. 20, 1476 (2024)): the same step from a ``2n × 2n``
+solve, cheaper when parameters outnumber samples. Both solve in float64.
+
+``F`` is half the energy gradient, ``∇E = 2 Re⟨ΔO^* ΔE_loc⟩``, so with ``λ → ∞`` SR
+reduces to gradient descent with rate ``η/(2λ)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+from torch.func import functional_call, jacrev, vmap
+
+from qgen.errors import QgenError
+
+__all__ = ["SR", "SRError", "log_derivatives"]
+
+SR_METHODS = ("auto", "parameters", "samples")
+
+
+class SRError(QgenError):
+    """Stochastic reconfiguration asked for something it cannot do."""
+
+
+def log_derivatives(
+    model: nn.Module, x: torch.Tensor, chunk_size: int | None = None
+) -> torch.Tensor:
+    """Per-sample ``∂ log ψ(x_s) / ∂θ_k``: shape ``(n, P)``, complex128 or float64.
+
+    Parameters are flattened in the order of ``model.named_parameters()`` (trainable ones
+    only). Computed with ``torch.func.vmap(jacrev(...))`` over single samples, in chunks of
+    ``chunk_size`` samples if given.
+    """
+    names = [name for name, p in model.named_parameters() if p.requires_grad]
+    parameters = {name: p.detach() for name, p in model.named_parameters() if p.requires_grad}
+    buffers = dict(model.named_buffers())
+
+    def single(params: dict[str, torch.Tensor], configuration: torch.Tensor) -> torch.Tensor:
+        value = functional_call(
+            model, (params, buffers), (configuration.unsqueeze(0),), strict=False
+        )
+        value = value.squeeze(0)
+        return torch.view_as_real(value) if value.is_complex() else value
+
+    jacobian = vmap(jacrev(single), in_dims=(None, 0), chunk_size=chunk_size)(parameters, x)
+    n = x.shape[0]
+    with torch.no_grad():
+        is_complex = model(x[:1]).is_complex()
+    if is_complex:  # (n, 2, *shape): real and imaginary parts of the derivative
+        parts = [jacobian[name].reshape(n, 2, -1) for name in names]
+        both = torch.cat(parts, dim=-1).to(torch.float64)
+        return torch.complex(both[:, 0], both[:, 1])
+    return torch.cat([jacobian[name].reshape(n, -1) for name in names], dim=-1).to(torch.float64)
+
+
+def _solve_symmetric(matrix: torch.Tensor, rhs: torch.Tensor) -> torch.Tensor:
+    """Solve a symmetric positive (semi)definite system: Cholesky, or a pseudo-inverse
+    through the eigendecomposition when the shift is too small for Cholesky."""
+    factor, info = torch.linalg.cholesky_ex(matrix)
+    if int(info) == 0:
+        return torch.cholesky_solve(rhs.unsqueeze(-1), factor).squeeze(-1)
+    values, vectors = torch.linalg.eigh(matrix)
+    cutoff = values.abs().max() * matrix.shape[0] * torch.finfo(matrix.dtype).eps
+    inverse = torch.where(values > cutoff, 1.0 / values, torch.zeros_like(values))
+    return vectors @ (inverse * (vectors.T @ rhs))
+
+
+class SR:
+    """Stochastic reconfiguration preconditioner.
+
+    Args:
+        diag_shift: ``λ`` added to the diagonal of ``S`` (or of ``AAᵀ`` for MinSR).
+        method: ``"parameters"`` (solve ``S``, P × P), ``"samples"`` (MinSR, the kernel
+            ``AAᵀ`` of the rows of ``A``), or ``"auto"``: whichever matrix is smaller.
+        chunk_size: samples per vmapped Jacobian call (bounds memory).
+    """
+
+    def __init__(
+        self, diag_shift: float = 1e-3, method: str = "auto", chunk_size: int | None = None
+    ) -> None:
+        if not diag_shift >= 0:
+            raise SRError(f"expected a non-negative diagonal shift, got {diag_shift}")
+        if method not in SR_METHODS:
+            raise SRError(f"expected an SR method in {SR_METHODS}, got {method!r}")
+        self.diag_shift = float(diag_shift)
+        self.method = method
+        self.chunk_size = chunk_size
+
+    def direction(
+        self, model: nn.Module, x: torch.Tensor, local_values: torch.Tensor
+    ) -> torch.Tensor:
+        """The SR step ``δ`` (flattened, float64) for samples ``x`` and their local values."""
+        return self.solve(log_derivatives(model, x, self.chunk_size), local_values)
+
+    def solve(self, derivatives: torch.Tensor, local_values: torch.Tensor) -> torch.Tensor:
+        """``δ`` from per-sample log-derivatives ``(n, P)`` and local values ``(n,)``."""
+        n = derivatives.shape[0]
+        if local_values.shape != (n,):
+            raise SRError(
+                f"expected {n} local values to match the derivatives, "
+                f"got shape {tuple(local_values.shape)}"
+            )
+        scale = n**-0.5
+        centred = (derivatives - derivatives.mean(0)) * scale
+        energies = local_values.to(torch.complex128 if local_values.is_complex() else torch.float64)
+        residual = (energies - energies.mean()) * scale
+        if centred.is_complex():
+            a = torch.cat([centred.real, centred.imag])
+            e = (
+                torch.cat([residual.real, residual.imag])
+                if residual.is_complex()
+                else (torch.cat([residual, torch.zeros_like(residual)]))
+            )
+        else:  # Im Ō = 0: the imaginary part of ε does not enter F
+            a = centred
+            e = residual.real if residual.is_complex() else residual
+        shift = self.diag_shift
+        rows, n_parameters = a.shape
+        use_parameters = self.method == "parameters" or (
+            self.method == "auto" and n_parameters <= rows
+        )
+        if use_parameters:
+            matrix = a.T @ a
+            matrix.diagonal().add_(shift)
+            return _solve_symmetric(matrix, a.T @ e)
+        kernel = a @ a.T
+        kernel.diagonal().add_(shift)
+        return a.T @ _solve_symmetric(kernel, e)
+
+    def __repr__(self) -> str:
+        return f"SR(diag_shift={self.diag_shift}, method={self.method!r})"
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"diag_shift": self.diag_shift, "method": self.method}

@@ -1,0 +1,139 @@
+"""The ``qgen vmc`` command: JSON, run directory, resume, config files and errors."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from qgen.cli.main import main
+from qgen.exact.formulas import tfim_chain_ground_energy
+
+TINY = [
+    "--size",
+    "6",
+    "--hidden",
+    "4",
+    "--samples",
+    "64",
+    "--final-samples",
+    "256",
+    "--no-progress",
+]
+
+
+def run_json(capsys, *argv: str) -> dict:
+    assert main(["vmc", *argv, "--json"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1, "exactly one JSON object on stdout"
+    return json.loads(out)
+
+
+def error_of(capsys, *argv: str) -> str:
+    assert main(["vmc", *argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("qgen vmc: error: ")
+    return err[-1]
+
+
+def test_json_summary_and_run_directory(capsys, tmp_path):
+    out = tmp_path / "run"
+    result = run_json(capsys, *TINY, "--iterations", "4", "--out", str(out))
+    for key in (
+        "energy",
+        "energy_error",
+        "energy_variance",
+        "v_score",
+        "exact_energy",
+        "relative_error",
+        "n_parameters",
+        "iterations",
+        "seconds_per_iteration",
+    ):
+        assert key in result
+    assert result["iterations"] == 4
+    # Heisenberg ring of 6 spins: E0 = -(2 + √13)/2 (Bethe ansatz / hand diagonalization).
+    assert result["exact_energy"] == pytest.approx(-(2 + math.sqrt(13)) / 2, rel=1e-10)
+    relative = abs(result["energy"] - result["exact_energy"]) / abs(result["exact_energy"])
+    assert result["relative_error"] == pytest.approx(relative)
+    names = {p.name for p in out.iterdir()}
+    assert {
+        "config.toml",
+        "log.jsonl",
+        "summary.json",
+        "checkpoint.pt",
+        "energy.png",
+        "relative_error.png",
+    } <= names
+    log = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+    assert [r["iteration"] for r in log] == [0, 1, 2, 3]
+    assert json.loads((out / "summary.json").read_text())["energy"] == result["energy"]
+
+
+def test_resume_continues_to_the_new_iteration_count(capsys, tmp_path):
+    out = str(tmp_path / "run")
+    run_json(capsys, *TINY, "--iterations", "2", "--out", out)
+    result = run_json(capsys, "--iterations", "5", "--out", out, "--resume", "--no-progress")
+    assert result["iterations"] == 5
+    log = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    assert [r["iteration"] for r in log] == [0, 1, 2, 3, 4]
+
+
+def test_resume_with_a_different_config_is_refused(capsys, tmp_path):
+    out = str(tmp_path / "run")
+    run_json(capsys, *TINY, "--iterations", "1", "--out", out)
+    message = error_of(capsys, *TINY, "--hidden", "8", "--out", out, "--resume")
+    assert "vmc.hidden: stored 4, asked 8" in message
+
+
+def test_an_existing_run_is_never_overwritten(capsys, tmp_path):
+    out = str(tmp_path / "run")
+    run_json(capsys, *TINY, "--iterations", "1", "--out", out)
+    assert "already holds a run" in error_of(capsys, *TINY, "--out", out)
+
+
+def test_config_file_with_system_and_vmc_tables(capsys, tmp_path):
+    config = tmp_path / "run.toml"
+    config.write_text(
+        '[system]\nhamiltonian = "tfim"\nsize = 6\nh = 1.0\n\n'
+        '[vmc]\nhidden = 4\nsamples = 64\niterations = 2\noptimizer = "adam"\n'
+        "final_samples = 128\n"
+    )
+    result = run_json(capsys, str(config), "--out", str(tmp_path / "r"), "--no-progress")
+    assert result["vmc"]["optimizer"] == "adam"
+    assert result["system"]["hamiltonian"] == "tfim"
+    assert result["vmc"]["u1"] is False  # the TFIM does not conserve S^z
+    exact = tfim_chain_ground_energy(6, h=1.0, J=1.0, periodic=True)  # free fermions
+    assert result["exact_energy"] == pytest.approx(exact, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("argv", "match"),
+    [
+        pytest.param(["--model", "rnn2d"], "needs a square lattice", id="rnn2d-on-chain"),
+        pytest.param(["--sector", "0.5"], "no configuration of 6 spins", id="impossible-sector"),
+        pytest.param(["--samples", "0"], "expected an integer samples >= 1", id="no-samples"),
+        pytest.param(["--hamiltonian", "tfim", "--u1"], "conserves S^z", id="u1-on-tfim"),
+        pytest.param(["--resume"], "cannot resume: expected a checkpoint", id="resume-empty"),
+        pytest.param(["--lr", "-1"], "expected a finite lr", id="negative-lr"),
+    ],
+)
+def test_bad_input_gives_one_line_errors(capsys, tmp_path, argv, match):
+    message = error_of(capsys, "--size", "6", "--out", str(tmp_path / "r"), *argv)
+    assert match in message
+
+
+def test_unknown_optimizer_in_a_config_file(capsys, tmp_path):
+    config = tmp_path / "bad.toml"
+    config.write_text('[system]\nsize = 6\n\n[vmc]\noptimizer = "lbfgs"\n')
+    assert "expected optimizer in" in error_of(capsys, str(config), "--out", str(tmp_path / "r"))
+    config.write_text("[system]\nsize = 6\n\n[vmc]\nlearning_rate = 0.1\n")
+    assert "unknown keys ['learning_rate']" in error_of(capsys, str(config))
+
+
+def test_unknown_optimizer_flag_is_an_argparse_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["vmc", "--optimizer", "lbfgs"])
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'lbfgs'" in capsys.readouterr().err

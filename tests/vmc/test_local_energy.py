@@ -1,0 +1,59 @@
+"""Local energies against (Hψ)(x)/ψ(x) from the sparse matrix, for every model kind."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from model_zoo import N_SITES, make
+
+from qgen.hilbert import all_configs, configs_to_indices
+from qgen.lattice import Chain, Square
+from qgen.operators import observables
+from qgen.operators.hamiltonians import heisenberg, transverse_field_ising
+from qgen.vmc import local_values
+
+ALL = all_configs(N_SITES)
+
+OPERATORS = {
+    "tfim-chain": lambda: transverse_field_ising(Chain(8), J=1.0, h=0.7),
+    "heisenberg-square-sign": lambda: heisenberg(
+        Square(4, 2, periodic=(True, False)), 1.0, sign_rule=True
+    ),
+    "j1j2-chain": lambda: heisenberg(Chain(8), 1.0, J2=0.4),
+    "sy-correlation": lambda: observables.correlation(0, 3, 8, "YY"),
+}
+
+
+@pytest.mark.parametrize("operator_name", list(OPERATORS))
+@pytest.mark.parametrize(
+    ("model_name", "variant"),
+    [("rnn", "phase"), ("transformer", "u1-sz0"), ("rnn2d", "sign"), ("made", "positive")],
+)
+def test_local_values_match_the_sparse_matrix(operator_name, model_name, variant):
+    operator = OPERATORS[operator_name]()
+    model = make(model_name, variant)
+    with torch.no_grad():
+        log_psi = model.log_psi(ALL).to(torch.complex128)
+    psi = torch.exp(log_psi).numpy()
+    h_psi = operator.to_sparse() @ psi
+    x = ALL[psi != 0][::7]  # configurations in the support
+    index = configs_to_indices(x).numpy()
+    expected = h_psi[index] / psi[index]
+    values = local_values(operator, model, x)
+    torch.testing.assert_close(
+        values.to(torch.complex128), torch.as_tensor(expected), rtol=1e-9, atol=1e-9
+    )
+
+
+def test_chunking_does_not_change_the_values():
+    operator = OPERATORS["tfim-chain"]()
+    model = make("rnn", "phase")
+    x = ALL[::3]
+    whole = local_values(operator, model, x)
+    chunked = local_values(operator, model, x, chunk_size=5)
+    torch.testing.assert_close(whole, chunked, rtol=1e-12, atol=1e-12)
+
+
+def test_real_model_and_real_operator_give_float64():
+    values = local_values(OPERATORS["tfim-chain"](), make("rnn", "positive"), ALL[:4])
+    assert values.dtype == torch.float64

@@ -1,0 +1,94 @@
+"""Per-sample log-derivatives, the SR solve, and the energy gradient."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from model_zoo import make
+
+from qgen.vmc import SR, SRError, log_derivatives
+from qgen.vmc.sr import SR_METHODS
+
+
+@pytest.mark.parametrize(
+    ("name", "variant"),
+    [("rnn", "phase"), ("rnn2d", "u1-sz0"), ("transformer", "phase"), ("made", "sign")],
+)
+def test_log_derivatives_match_finite_differences(name, variant):
+    model = make(name, variant)
+    x = torch.randint(0, 2, (4, 8), generator=torch.Generator().manual_seed(0))
+    if model.magnetization is not None:
+        x = model.sample(4, torch.Generator().manual_seed(0))
+    derivatives = log_derivatives(model, x)
+    parameters = [p for p in model.parameters()]
+    assert derivatives.shape == (4, sum(p.numel() for p in parameters))
+    generator = torch.Generator().manual_seed(1)
+    flat_index = torch.randint(0, derivatives.shape[1], (6,), generator=generator).tolist()
+    step = 1e-6
+    for k in flat_index:
+        offset = 0
+        for parameter in parameters:
+            if k < offset + parameter.numel():
+                break
+            offset += parameter.numel()
+        with torch.no_grad():
+            parameter.view(-1)[k - offset] += step
+            up = model.log_psi(x).to(torch.complex128)
+            parameter.view(-1)[k - offset] -= 2 * step
+            down = model.log_psi(x).to(torch.complex128)
+            parameter.view(-1)[k - offset] += step
+        finite = (up - down) / (2 * step)
+        torch.testing.assert_close(
+            derivatives[:, k].to(torch.complex128), finite, rtol=1e-6, atol=1e-7
+        )
+
+
+def _dense_sr(derivatives: np.ndarray, energies: np.ndarray, shift: float) -> np.ndarray:
+    """S δ = F with S = Re⟨ΔO* ΔO⟩ and F = Re⟨ΔO* ΔE⟩, written out directly."""
+    centred = derivatives - derivatives.mean(0)
+    residual = energies - energies.mean()
+    n = len(energies)
+    s = (centred.conj().T @ centred).real / n
+    f = (centred.conj().T @ residual).real / n
+    return np.linalg.solve(s + shift * np.eye(len(s)), f)
+
+
+@pytest.mark.parametrize("method", SR_METHODS)
+@pytest.mark.parametrize("complex_case", [True, False], ids=["complex", "real"])
+@pytest.mark.parametrize(("n", "p"), [(40, 12), (10, 30)], ids=["tall", "wide"])
+def test_sr_step_equals_a_dense_solve(method, complex_case, n, p):
+    rng = np.random.default_rng(0)
+    derivatives = rng.normal(size=(n, p))
+    energies = rng.normal(size=n)
+    if complex_case:
+        derivatives = derivatives + 1j * rng.normal(size=(n, p))
+        energies = energies + 0.1j * rng.normal(size=n)
+    expected = _dense_sr(derivatives, energies, 1e-2)
+    step = SR(1e-2, method).solve(torch.as_tensor(derivatives), torch.as_tensor(energies))
+    np.testing.assert_allclose(step.numpy(), expected, rtol=1e-9, atol=1e-11)
+
+
+def test_surrogate_loss_gradient_is_the_energy_gradient():
+    """∂E = 2 Re⟨ΔO* ΔE_loc⟩: autograd on the driver's loss against the formula."""
+    model = make("rnn", "phase")
+    x = model.sample(64, torch.Generator().manual_seed(4))
+    energies = torch.randn(64, dtype=torch.float64, generator=torch.Generator().manual_seed(5))
+    log_psi = model.log_psi(x)
+    residual = (energies - energies.mean()).to(torch.complex128)
+    loss = 2.0 * (log_psi.conj() * residual).real.mean()
+    gradient = torch.autograd.grad(loss, list(model.parameters()))
+    flat = torch.cat([g.reshape(-1) for g in gradient])
+    derivatives = log_derivatives(model, x)
+    centred = derivatives - derivatives.mean(0)
+    expected = 2 * (centred.conj() * residual.unsqueeze(1)).real.mean(0)
+    torch.testing.assert_close(flat, expected, rtol=1e-9, atol=1e-12)
+
+
+def test_bad_sr_arguments():
+    with pytest.raises(SRError, match="non-negative diagonal shift"):
+        SR(-1.0)
+    with pytest.raises(SRError, match="expected an SR method"):
+        SR(method="cg")
+    with pytest.raises(SRError, match="expected 3 local values"):
+        SR().solve(torch.zeros(3, 2, dtype=torch.float64), torch.zeros(4, dtype=torch.float64))
