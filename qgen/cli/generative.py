@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from qgen.generative.experiment import DATASETS, MODELS, Experiment, run_experiment
+from qgen.generative.experiment import DATASETS, FLOWS, MODELS, Experiment, run_experiment
 from qgen.runs import to_json
 
 __all__ = ["add_parser", "run"]
@@ -35,11 +35,16 @@ def add_parser(subparsers: Any, name: str) -> None:
     parser.add_argument("--learning-rate", type=float, help="default: 1e-3 (2e-4 for GANs)")
     parser.add_argument("--patience", type=int, default=20, help="early-stopping patience")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--flow", choices=("realnvp", "maf"), default="realnvp")
-    parser.add_argument("--transforms", type=int, help="flow layers (default 8 RealNVP, 5 MAF)")
+    parser.add_argument("--flow", choices=FLOWS, default="realnvp", help="default realnvp")
+    parser.add_argument(
+        "--transforms", type=int, help="flow layers (default 8 RealNVP, 5 MAF, 4 spline)"
+    )
     parser.add_argument("--hidden", type=int, default=128, help="hidden width")
     parser.add_argument("--latent", type=int, help="latent dimension (default 2; GAN 8)")
     parser.add_argument("--gan-loss", choices=("nonsaturating", "wgan-gp"), default="nonsaturating")
+    parser.add_argument(
+        "--cosine", action="store_true", help="cosine learning-rate decay over the epochs"
+    )
     parser.add_argument("--out", help="run directory (config, log, checkpoint, plots)")
     parser.add_argument("--resume", action="store_true", help="continue the run in --out")
     parser.add_argument(
@@ -66,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
         hidden=args.hidden,
         latent=args.latent,
         gan_loss=args.gan_loss,
+        cosine=args.cosine,
     )
     experiment.check()
     if args.resume and args.out is None:

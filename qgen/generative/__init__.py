@@ -1,6 +1,7 @@
 """Generative models beside the physics workflows: flows, GANs, autoencoders and VAEs.
 
-- :mod:`qgen.generative.flows`: RealNVP and MAF normalizing flows (exact likelihood).
+- :mod:`qgen.generative.flows`: RealNVP and MAF normalizing flows (exact likelihood);
+  :mod:`qgen.generative.splines`: rational-quadratic spline couplings.
 - :mod:`qgen.generative.gan`: a generator against a discriminator (non-saturating or
   WGAN-GP).
 - :mod:`qgen.generative.autoencoders`: autoencoder and VAE (ELBO).
@@ -15,6 +16,7 @@ from qgen.generative.flows import MAF, AffineCoupling, Flow, MaskedAutoregressiv
 from qgen.generative.gan import GAN
 from qgen.generative.made import MADE
 from qgen.generative.metrics import energy_distance, mode_coverage
+from qgen.generative.splines import NeuralSplineFlow, RationalQuadraticCoupling
 from qgen.generative.training import TrainingConfig, fit
 
 __all__ = [
@@ -25,6 +27,8 @@ __all__ = [
     "Autoencoder",
     "Flow",
     "MaskedAutoregressiveAffine",
+    "NeuralSplineFlow",
+    "RationalQuadraticCoupling",
     "RealNVP",
     "TrainingConfig",
     "VariationalAutoencoder",

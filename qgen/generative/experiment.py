@@ -8,6 +8,7 @@ set only.
 
 from __future__ import annotations
 
+import io
 import math
 import time
 from dataclasses import asdict, dataclass
@@ -25,6 +26,7 @@ from qgen.generative.autoencoders import Autoencoder, VariationalAutoencoder
 from qgen.generative.flows import MAF, RealNVP
 from qgen.generative.gan import GAN, LOSSES
 from qgen.generative.metrics import energy_distance, energy_distance_baseline, mode_coverage
+from qgen.generative.splines import NeuralSplineFlow
 from qgen.generative.training import (
     GANLearner,
     Learner,
@@ -33,11 +35,12 @@ from qgen.generative.training import (
     fit,
 )
 from qgen.lattice import parse_size
-from qgen.runs import RunDirectory
+from qgen.runs import RunDirectory, atomic_write_bytes
 
-__all__ = ["DATASETS", "MODELS", "Experiment", "run_experiment"]
+__all__ = ["DATASETS", "FLOWS", "MODELS", "Experiment", "run_experiment", "split_data"]
 
 MODELS = ("flow", "gan", "vae", "ae")
+FLOWS = ("realnvp", "maf", "spline")
 DATASETS = (*TOY_DENSITIES, "ising")
 
 
@@ -60,6 +63,7 @@ class Experiment:
     hidden: int = 128
     latent: int | None = None
     gan_loss: str = "nonsaturating"
+    cosine: bool = False
 
     def check(self) -> None:
         """Refuse unknown names and impossible combinations, naming what is allowed."""
@@ -67,8 +71,8 @@ class Experiment:
             raise ConfigError(f"unknown model {self.model!r}; expected one of {MODELS}")
         if self.dataset not in DATASETS:
             raise DataError(f"unknown dataset {self.dataset!r}; expected one of {DATASETS}")
-        if self.flow not in ("realnvp", "maf"):
-            raise ConfigError(f"unknown flow {self.flow!r}; expected realnvp or maf")
+        if self.flow not in FLOWS:
+            raise ConfigError(f"unknown flow {self.flow!r}; expected one of {FLOWS}")
         if self.gan_loss not in LOSSES:
             raise ConfigError(f"unknown GAN loss {self.gan_loss!r}; expected one of {LOSSES}")
         if self.model == "flow" and self.dataset == "ising":
@@ -84,8 +88,9 @@ class Experiment:
         return self.dataset == "ising"
 
 
-def _data(experiment: Experiment) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Training, validation and test sets (spins as ±1 floats for ising)."""
+def split_data(experiment: Experiment) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Training, validation and test sets (spins as ±1 floats for ising), seeded by
+    ``experiment.seed``: the same experiment always sees the same data."""
     n_held = max(1000, experiment.samples // 4)
     total = experiment.samples + 2 * n_held
     if experiment.is_ising:
@@ -104,8 +109,8 @@ def _model(experiment: Experiment, features: int) -> tuple[nn.Module, Learner]:
     with torch.random.fork_rng():  # initial weights from the seed, global state untouched
         torch.manual_seed(e.seed)
         if e.model == "flow":
-            build = RealNVP if e.flow == "realnvp" else MAF
-            transforms = e.transforms or (8 if e.flow == "realnvp" else 5)
+            build = {"realnvp": RealNVP, "maf": MAF, "spline": NeuralSplineFlow}[e.flow]
+            transforms = e.transforms or {"realnvp": 8, "maf": 5, "spline": 4}[e.flow]
             flow = build(features, transforms, e.hidden, 2)
             return flow, LikelihoodLearner(
                 flow, lambda x, g: -flow.log_prob(x), e.learning_rate or 1e-3
@@ -154,13 +159,18 @@ def run_experiment(
     summary, plots). Returns the summary (held-out figures)."""
     experiment.check()
     start = time.perf_counter()
-    train, valid, test = _data(experiment)
+    train, valid, test = split_data(experiment)
     model, learner = _model(experiment, train.shape[1])
     run = RunDirectory(out, resume=resume) if out is not None else None
     if run is not None:
         run.write_config({"generative": asdict(experiment)})
     config = TrainingConfig(
-        experiment.epochs, experiment.batch_size, experiment.patience, experiment.seed, progress
+        experiment.epochs,
+        experiment.batch_size,
+        experiment.patience,
+        experiment.seed,
+        progress,
+        experiment.cosine,
     )
     model_train = _to_model_space(experiment, train)
     model_test = _to_model_space(experiment, test)
@@ -214,6 +224,9 @@ def run_experiment(
         if plots:
             summary["plots"] = _plots(experiment, run.path, model, result.history, test, samples)
         summary["out"] = str(run.path)
+        buffer = io.BytesIO()
+        torch.save(samples, buffer)
+        atomic_write_bytes(run.path / "samples.pt", buffer.getvalue())
         run.write_summary(summary)
     return summary
 

@@ -52,6 +52,17 @@ class Learner:
         """Restore :meth:`state_dict`."""
         raise NotImplementedError
 
+    def optimizers(self) -> list[torch.optim.Optimizer]:
+        """The optimizers whose learning rates a schedule scales."""
+        return []
+
+    def scale_learning_rate(self, factor: float) -> None:
+        """Set every learning rate to ``factor`` times its initial value."""
+        for optimizer in self.optimizers():
+            for group in optimizer.param_groups:
+                group.setdefault("initial_lr", group["lr"])
+                group["lr"] = factor * group["initial_lr"]
+
 
 class LikelihoodLearner(Learner):
     """Minimises the mean of ``model.loss(batch, generator)`` with Adam: the negative
@@ -86,6 +97,9 @@ class LikelihoodLearner(Learner):
         for first in range(0, data.shape[0], 4096):
             total += float(self.loss(data[first : first + 4096], generator).sum())
         return total / data.shape[0]
+
+    def optimizers(self) -> list[torch.optim.Optimizer]:
+        return [self.optimizer]
 
     def state_dict(self) -> dict[str, Any]:
         return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict()}
@@ -145,6 +159,9 @@ class GANLearner(Learner):
         generator = torch.Generator().manual_seed(self.validation_seed)
         return energy_distance(self.model.sample(data.shape[0], generator), data)
 
+    def optimizers(self) -> list[torch.optim.Optimizer]:
+        return [self.g_optimizer, self.d_optimizer]
+
     def state_dict(self) -> dict[str, Any]:
         return {
             "model": self.model.state_dict(),
@@ -161,13 +178,16 @@ class GANLearner(Learner):
 @dataclass
 class TrainingConfig:
     """How to train: epochs, minibatch size, early-stopping patience (epochs without a
-    better held-out score; ``None``: never stop early), seed, tqdm progress on stderr."""
+    better held-out score; ``None``: never stop early), seed, tqdm progress on stderr, and
+    ``cosine``: learning rates follow :math:`\\tfrac12(1 + \\cos \\pi (e-1)/E)` over
+    epochs e = 1..E (Loshchilov & Hutter, ICLR 2017)."""
 
     epochs: int = 100
     batch_size: int = 256
     patience: int | None = 20
     seed: int = 0
     progress: bool = False
+    cosine: bool = False
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size"):
@@ -216,6 +236,8 @@ def fit(
     progress = _progress(epochs, config.progress)
     for epoch in progress:
         start = time.perf_counter()
+        if config.cosine:
+            learner.scale_learning_rate(0.5 * (1 + math.cos(math.pi * (epoch - 1) / config.epochs)))
         learner.model.train()
         order = torch.randperm(train.shape[0], generator=generator)
         sums: dict[str, float] = {}

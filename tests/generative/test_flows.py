@@ -13,6 +13,7 @@ from qgen.datasets import DataError
 from qgen.errors import ConfigError
 from qgen.generative.flows import MAF, Flow, RealNVP
 from qgen.generative.made import MADE
+from qgen.generative.splines import NeuralSplineFlow
 from qgen.generative.training import LikelihoodLearner, TrainingConfig, fit
 
 FLOWS = {
@@ -20,6 +21,8 @@ FLOWS = {
     "realnvp-5d": lambda: RealNVP(5, transforms=3, hidden=16, layers=1),
     "maf-2d": lambda: MAF(2, transforms=3, hidden=16),
     "maf-5d": lambda: MAF(5, transforms=2, hidden=16, layers=3),
+    "spline-2d": lambda: NeuralSplineFlow(2, transforms=3, hidden=16),
+    "spline-5d": lambda: NeuralSplineFlow(5, transforms=2, hidden=16, bins=5, bound=3.0),
 }
 
 
@@ -98,7 +101,7 @@ def test_save_and_load(flow, name):
     assert torch.equal(other.log_prob(x), flow.log_prob(x))
 
 
-@pytest.mark.parametrize("flow_name", ["realnvp-2d", "maf-2d"])
+@pytest.mark.parametrize("flow_name", ["realnvp-2d", "maf-2d", "spline-2d"])
 def test_density_integrates_to_one(flow_name):
     flow = build(flow_name)
     grid = torch.linspace(-12, 12, 481, dtype=torch.float64)
