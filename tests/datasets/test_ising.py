@@ -73,15 +73,15 @@ def test_onsager_formulas():
 
 
 def test_seeds_reproduce_and_differ():
-    first = sample_ising(8, 2.5, 64, seed=7)
-    assert torch.equal(first, sample_ising(8, 2.5, 64, seed=7))
-    assert not torch.equal(first, sample_ising(8, 2.5, 64, seed=8))
+    first = sample_ising(8, 2.5, 64, thermalization=10, seed=7)
+    assert torch.equal(first, sample_ising(8, 2.5, 64, thermalization=10, seed=7))
+    assert not torch.equal(first, sample_ising(8, 2.5, 64, thermalization=10, seed=8))
     assert first.dtype == torch.int8
     assert set(first.unique().tolist()) <= {-1, 1}
 
 
 def test_configs_round_trip():
-    spins = sample_ising("4x6", 2.5, 5, seed=0)
+    spins = sample_ising("4x6", 2.5, 5, thermalization=2, seed=0)
     configs = configs_from_spins(spins)
     assert configs.shape == (5, 24)
     assert set(configs.unique().tolist()) <= {0, 1}
