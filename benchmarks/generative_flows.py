@@ -15,7 +15,7 @@ set kept) and reports on a separate test set:
 
 Usage::
 
-    python benchmarks/generative_flows.py                       # ring and gaussians, both flows
+    python benchmarks/generative_flows.py                       # ring and gaussians, three flows
     python benchmarks/generative_flows.py --datasets moons --flows maf --epochs 20
 """
 
@@ -35,9 +35,9 @@ from qgen.generative.experiment import Experiment, run_experiment
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", nargs="+", default=["ring", "gaussians"])
-    parser.add_argument("--flows", nargs="+", default=["maf", "realnvp"])
+    parser.add_argument("--flows", nargs="+", default=["spline", "maf", "realnvp"])
     parser.add_argument("--samples", type=int, default=50_000)
-    parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--transforms", type=int)
     parser.add_argument("--hidden", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
