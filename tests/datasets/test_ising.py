@@ -17,6 +17,7 @@ from qgen.datasets.ising import (
     exact_averages,
     magnetization,
     onsager_energy_per_site,
+    onsager_entropy_per_site,
     onsager_magnetization,
     sample_ising,
     spins_from_configs,
@@ -70,6 +71,20 @@ def test_onsager_formulas():
     assert onsager_energy_per_site(0.05) == pytest.approx(-2.0, abs=1e-9)
     assert onsager_magnetization(1.0) == pytest.approx(0.99927, abs=1e-5)
     assert onsager_magnetization(2.5) == 0.0
+
+
+def test_onsager_entropy():
+    # High-temperature series (t = tanh β): ln Z/N = ln 2 + 2 ln cosh β + t⁴ + 2t⁶ + O(t⁸)
+    # (closed loops of 4 and 6 bonds); u = −∂_β ln Z/N and s = ln Z/N + βu.
+    beta = 0.05
+    t = math.tanh(beta)
+    log_z = math.log(2) + 2 * math.log(math.cosh(beta)) + t**4 + 2 * t**6
+    u = -2 * t - (4 * t**3 + 12 * t**5) * (1 - t**2)
+    assert onsager_entropy_per_site(1 / beta) == pytest.approx(log_z + beta * u, abs=1e-9)
+    # Third law, and s falls monotonically with T.
+    assert onsager_entropy_per_site(0.3) == pytest.approx(0.0, abs=1e-8)
+    values = [onsager_entropy_per_site(t) for t in (1.5, 2.0, CRITICAL_TEMPERATURE, 2.5, 3.5)]
+    assert values == sorted(values)
 
 
 def test_seeds_reproduce_and_differ():
