@@ -80,7 +80,7 @@ def test_onsager_entropy():
     t = math.tanh(beta)
     log_z = math.log(2) + 2 * math.log(math.cosh(beta)) + t**4 + 2 * t**6
     u = -2 * t - (4 * t**3 + 12 * t**5) * (1 - t**2)
-    assert onsager_entropy_per_site(1 / beta) == pytest.approx(log_z + beta * u, abs=1e-9)
+    assert onsager_entropy_per_site(1 / beta) == pytest.approx(log_z + beta * u, abs=5e-9)  # O(t⁸)
     # Third law, and s falls monotonically with T.
     assert onsager_entropy_per_site(0.3) == pytest.approx(0.0, abs=1e-8)
     values = [onsager_entropy_per_site(t) for t in (1.5, 2.0, CRITICAL_TEMPERATURE, 2.5, 3.5)]
