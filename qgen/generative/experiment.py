@@ -23,7 +23,7 @@ from qgen.datasets.ising import energy_per_site, magnetization, sample_ising
 from qgen.datasets.toy2d import TOY_DENSITIES, EightGaussians, ToyDensity, toy_density
 from qgen.errors import ConfigError
 from qgen.generative.autoencoders import Autoencoder, VariationalAutoencoder
-from qgen.generative.flows import MAF, RealNVP
+from qgen.generative.flows import MAF, Affine, RealNVP
 from qgen.generative.gan import GAN, LOSSES
 from qgen.generative.metrics import energy_distance, energy_distance_baseline, mode_coverage
 from qgen.generative.splines import NeuralSplineFlow
@@ -104,7 +104,8 @@ def split_data(experiment: Experiment) -> tuple[torch.Tensor, torch.Tensor, torc
     return data[: experiment.samples], data[experiment.samples : -n_held], data[-n_held:]
 
 
-def _model(experiment: Experiment, features: int) -> tuple[nn.Module, Learner]:
+def _model(experiment: Experiment, train: torch.Tensor) -> tuple[nn.Module, Learner]:
+    features = train.shape[1]
     e = experiment
     with torch.random.fork_rng():  # initial weights from the seed, global state untouched
         torch.manual_seed(e.seed)
@@ -112,6 +113,7 @@ def _model(experiment: Experiment, features: int) -> tuple[nn.Module, Learner]:
             build = {"realnvp": RealNVP, "maf": MAF, "spline": NeuralSplineFlow}[e.flow]
             transforms = e.transforms or {"realnvp": 8, "maf": 5, "spline": 4}[e.flow]
             flow = build(features, transforms, e.hidden, 2)
+            flow.transforms.insert(0, Affine.standardizing(train))  # data in units of its std
             return flow, LikelihoodLearner(
                 flow, lambda x, g: -flow.log_prob(x), e.learning_rate or 1e-3
             )
@@ -160,7 +162,7 @@ def run_experiment(
     experiment.check()
     start = time.perf_counter()
     train, valid, test = split_data(experiment)
-    model, learner = _model(experiment, train.shape[1])
+    model, learner = _model(experiment, train)
     run = RunDirectory(out, resume=resume) if out is not None else None
     if run is not None:
         run.write_config({"generative": asdict(experiment)})

@@ -35,6 +35,7 @@ from qgen.generative.networks import mlp
 
 __all__ = [
     "MAF",
+    "Affine",
     "AffineCoupling",
     "Bijection",
     "Flow",
@@ -127,6 +128,34 @@ class MaskedAutoregressiveAffine(Bijection):
             x = x.clone()
             x[:, i] = z[:, i] * torch.exp(log_scale[:, i]) + shift[:, i]
         return x
+
+
+class Affine(Bijection):
+    """Elementwise :math:`z = (x - m) e^{-\\ell}` with fixed buffers; :math:`\\log|\\det|
+    = -\\sum \\ell`. :meth:`standardizing` fits it to data (mean and standard deviation),
+    so that the layers after it see data of unit scale whatever the dataset's units."""
+
+    shift: torch.Tensor
+    log_scale: torch.Tensor
+
+    def __init__(self, shift: torch.Tensor, log_scale: torch.Tensor) -> None:
+        super().__init__()
+        self.register_buffer("shift", torch.as_tensor(shift).clone())
+        self.register_buffer("log_scale", torch.as_tensor(log_scale).clone())
+
+    @classmethod
+    def standardizing(cls, data: torch.Tensor) -> Affine:
+        """The map that gives ``data`` zero mean and unit standard deviation per feature."""
+        data = check_samples(data, name="standardization data")
+        std = data.std(dim=0) if data.shape[0] > 1 else torch.ones(data.shape[1])
+        return cls(data.mean(dim=0), torch.log(std.clamp_min(1e-8)))
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        z = (x - self.shift) * torch.exp(-self.log_scale)
+        return z, (-self.log_scale.sum()).expand(x.shape[0])
+
+    def inverse(self, z: torch.Tensor) -> torch.Tensor:
+        return z * torch.exp(self.log_scale) + self.shift
 
 
 class Permutation(Bijection):

@@ -11,7 +11,7 @@ import torch
 
 from qgen.datasets import DataError
 from qgen.errors import ConfigError
-from qgen.generative.flows import MAF, Flow, RealNVP
+from qgen.generative.flows import MAF, Affine, Flow, RealNVP
 from qgen.generative.made import MADE
 from qgen.generative.splines import NeuralSplineFlow
 from qgen.generative.training import LikelihoodLearner, TrainingConfig, fit
@@ -23,6 +23,10 @@ FLOWS = {
     "maf-5d": lambda: MAF(5, transforms=2, hidden=16, layers=3),
     "spline-2d": lambda: NeuralSplineFlow(2, transforms=3, hidden=16),
     "spline-5d": lambda: NeuralSplineFlow(5, transforms=2, hidden=16, bins=5, bound=3.0),
+    "standardized-maf-2d": lambda: Flow(
+        [Affine(torch.tensor([1.0, -2.0]), torch.tensor([0.5, -0.3])), *MAF(2, 2, 8).transforms],
+        2,
+    ),
 }
 
 
@@ -109,6 +113,14 @@ def test_density_integrates_to_one(flow_name):
     with torch.no_grad():
         density = flow.log_prob(torch.stack([xx.flatten(), yy.flatten()], 1)).exp()
     assert float(density.sum()) * float(grid[1] - grid[0]) ** 2 == pytest.approx(1.0, abs=1e-3)
+
+
+def test_standardizing_affine():
+    data = torch.randn(500, 2, generator=torch.Generator().manual_seed(0)) * 3.0 + 5.0
+    z, log_det = Affine.standardizing(data)(data)
+    assert torch.allclose(z.mean(0), torch.zeros(2), atol=1e-5)
+    assert torch.allclose(z.std(0), torch.ones(2), atol=1e-5)
+    assert torch.allclose(log_det, -data.std(0).log().sum().expand(500))
 
 
 def test_made_is_autoregressive():
