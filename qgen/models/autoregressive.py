@@ -241,17 +241,52 @@ class AutoregressiveModel(nn.Module):
         log_cond = torch.log_softmax(logits, dim=-1)
         index = tokens.unsqueeze(-1)
         log_prob = log_cond.gather(-1, index).squeeze(-1).sum(-1)
-        if self.n_ones is not None:
-            in_sector = (x.long() == 1).sum(-1) == self.n_ones
-            log_prob = torch.where(in_sector, log_prob, -math.inf)
         phase = None
         if self.phase_head is not None:
             phases = math.pi * nn.functional.softsign(self.phase_head(features))
             phase = phases.gather(-1, index).squeeze(-1).sum(-1)
+        return self._finish(x, log_prob, phase)
+
+    def _finish(
+        self, x: torch.Tensor, log_prob: torch.Tensor, phase: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Set ``-inf`` outside the U(1) sector and add the Marshall sign to the phase."""
+        if self.n_ones is not None:
+            in_sector = (x.long() == 1).sum(-1) == self.n_ones
+            log_prob = torch.where(in_sector, log_prob, -math.inf)
         if self.has_sign:
             signs = math.pi * (x.long() * self.sign_mask).sum(-1).to(log_prob.dtype)
             phase = signs if phase is None else phase + signs
         return log_prob, phase
+
+    def _token_terms(
+        self, features: torch.Tensor, token: torch.Tensor, ones_before: torch.Tensor, k: int
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``log p(t_k | t_<k)`` and the phase term of token ``k`` from its features
+        ``(n, F)``, for models that step through tokens themselves."""
+        logits = self.amplitude_head(features)
+        if self.n_ones is not None:
+            logits = logits.masked_fill(~self._allowed(ones_before, k), _MASKED_LOGIT)
+        index = token.unsqueeze(-1)
+        log_cond = torch.log_softmax(logits, dim=-1).gather(-1, index).squeeze(-1)
+        if self.phase_head is None:
+            return log_cond, None
+        phases = math.pi * nn.functional.softsign(self.phase_head(features))
+        return log_cond, phases.gather(-1, index).squeeze(-1)
+
+    def _combine(self, log_prob: torch.Tensor, phase: torch.Tensor | None) -> torch.Tensor:
+        if phase is None:
+            return 0.5 * log_prob
+        return torch.complex(0.5 * log_prob, phase)
+
+    def log_psi_connected(
+        self, parents: torch.Tensor, connected: torch.Tensor, parent_index: torch.Tensor
+    ) -> torch.Tensor:
+        """``log ψ`` of configurations ``connected`` that each differ from
+        ``parents[parent_index]`` in a few sites (the connected configurations of a local
+        operator). Models that can reuse the computation of the unchanged prefix
+        override this; the default evaluates ``connected`` afresh."""
+        return self.log_psi(connected)
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
         """``log p(x) = 2 Re log ψ(x)`` (``-inf`` outside the U(1) sector)."""
@@ -259,10 +294,7 @@ class AutoregressiveModel(nn.Module):
 
     def log_psi(self, x: torch.Tensor) -> torch.Tensor:
         """``log ψ(x) = ½ log p(x) + i φ(x)``: real without phase head and sign, else complex."""
-        log_prob, phase = self._log_prob_and_phase(x)
-        if phase is None:
-            return 0.5 * log_prob
-        return torch.complex(0.5 * log_prob, phase)
+        return self._combine(*self._log_prob_and_phase(x))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Same as :meth:`log_psi`."""

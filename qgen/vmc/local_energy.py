@@ -5,7 +5,9 @@ The Monte Carlo estimate of ``⟨ψ|O|ψ⟩/⟨ψ|ψ⟩`` is the mean of ``O_loc
 ch. 5). The connected configurations ``x'`` come from the operator
 (:meth:`~qgen.operators.PauliSum.connected`); only those with a non-zero matrix element
 are evaluated, all of them in a few large model calls of at most ``chunk_size``
-configurations, and the diagonal term reuses ``log ψ(x)``.
+configurations, and the diagonal term reuses ``log ψ(x)``. Models with a
+``log_psi_connected(parents, connected, parent_index)`` method (the RNN) are given the
+parent of each connected configuration, so that they can reuse the unchanged prefix.
 """
 
 from __future__ import annotations
@@ -65,7 +67,18 @@ def local_values(
         rows, groups = torch.nonzero(off_mels, as_tuple=True)
         if rows.numel():
             connected = x_conn[:, ~is_diagonal][rows, groups]
-            log_psi_conn = _chunked(log_psi, connected, chunk_size)
+            reuse_prefix = getattr(log_psi, "log_psi_connected", None)
+            if reuse_prefix is not None:
+                log_psi_conn = torch.cat(
+                    [
+                        reuse_prefix(x, part, part_rows)
+                        for part, part_rows in zip(
+                            connected.split(chunk_size), rows.split(chunk_size), strict=True
+                        )
+                    ]
+                )
+            else:
+                log_psi_conn = _chunked(log_psi, connected, chunk_size)
             ratios = torch.exp((log_psi_conn - log_psi_x[rows]).to(result_dtype))
             values = values.index_add(0, rows, off_mels[rows, groups].to(result_dtype) * ratios)
         return values

@@ -16,7 +16,8 @@ push-through identity
 .. math::  (A^\top A + \lambda I)^{-1} A^\top = A^\top (A A^\top + \lambda I)^{-1}
 
 gives MinSR (Chen & Heyl, Nat. Phys. 20, 1476 (2024)): the same step from a ``2n × 2n``
-solve, cheaper when parameters outnumber samples. Both solve in float64.
+solve, cheaper when parameters outnumber samples. The Gram matrices are formed in the
+parameters' precision and solved in float64.
 
 ``F`` is half the energy gradient, ``∇E = 2 Re⟨ΔO^* ΔE_loc⟩``, so with ``λ → ∞`` SR
 reduces to gradient descent with rate ``η/(2λ)``.
@@ -44,7 +45,8 @@ class SRError(QgenError):
 def log_derivatives(
     model: nn.Module, x: torch.Tensor, chunk_size: int | None = None
 ) -> torch.Tensor:
-    """Per-sample ``∂ log ψ(x_s) / ∂θ_k``: shape ``(n, P)``, complex128 or float64.
+    """Per-sample ``∂ log ψ(x_s) / ∂θ_k``: shape ``(n, P)``, in the parameters' precision
+    (complex when ψ is).
 
     Parameters are flattened in the order of ``model.named_parameters()`` (trainable ones
     only). Computed with ``torch.func.vmap(jacrev(...))`` over single samples, in chunks of
@@ -67,9 +69,9 @@ def log_derivatives(
         is_complex = model(x[:1]).is_complex()
     if is_complex:  # (n, 2, *shape): real and imaginary parts of the derivative
         parts = [jacobian[name].reshape(n, 2, -1) for name in names]
-        both = torch.cat(parts, dim=-1).to(torch.float64)
+        both = torch.cat(parts, dim=-1)
         return torch.complex(both[:, 0], both[:, 1])
-    return torch.cat([jacobian[name].reshape(n, -1) for name in names], dim=-1).to(torch.float64)
+    return torch.cat([jacobian[name].reshape(n, -1) for name in names], dim=-1)
 
 
 def _solve_symmetric(matrix: torch.Tensor, rhs: torch.Tensor) -> torch.Tensor:
@@ -138,13 +140,16 @@ class SR:
         use_parameters = self.method == "parameters" or (
             self.method == "auto" and n_parameters <= rows
         )
+        # The Gram matrix is the costly product: it is formed in the model's precision
+        # (float32 halves its time), and shifted and solved in float64.
+        wide = a.to(torch.float64)
         if use_parameters:
-            matrix = a.T @ a
+            matrix = (a.T @ a).to(torch.float64)
             matrix.diagonal().add_(shift)
-            return _solve_symmetric(matrix, a.T @ e)
-        kernel = a @ a.T
+            return _solve_symmetric(matrix, wide.T @ e)
+        kernel = (a @ a.T).to(torch.float64)
         kernel.diagonal().add_(shift)
-        return a.T @ _solve_symmetric(kernel, e)
+        return wide.T @ _solve_symmetric(kernel, e)
 
     def __repr__(self) -> str:
         return f"SR(diag_shift={self.diag_shift}, method={self.method!r})"

@@ -27,7 +27,14 @@ OPERATORS = {
 @pytest.mark.parametrize("operator_name", list(OPERATORS))
 @pytest.mark.parametrize(
     ("model_name", "variant"),
-    [("rnn", "phase"), ("transformer", "u1-sz0"), ("rnn2d", "sign"), ("made", "positive")],
+    [
+        ("rnn", "phase"),
+        ("rnn", "sign"),
+        ("rnn-2layers-snake", "u1-sz1-phase"),
+        ("transformer", "u1-sz0"),
+        ("rnn2d", "sign"),
+        ("made", "positive"),
+    ],
 )
 def test_local_values_match_the_sparse_matrix(operator_name, model_name, variant):
     operator = OPERATORS[operator_name]()
@@ -45,13 +52,27 @@ def test_local_values_match_the_sparse_matrix(operator_name, model_name, variant
     )
 
 
-def test_chunking_does_not_change_the_values():
+@pytest.mark.parametrize("name", ["rnn", "made"])
+def test_chunking_does_not_change_the_values(name):
     operator = OPERATORS["tfim-chain"]()
-    model = make("rnn", "phase")
+    model = make(name, "phase")
     x = ALL[::3]
     whole = local_values(operator, model, x)
     chunked = local_values(operator, model, x, chunk_size=5)
     torch.testing.assert_close(whole, chunked, rtol=1e-12, atol=1e-12)
+
+
+def test_prefix_reuse_equals_a_fresh_evaluation():
+    """The RNN's log_psi_connected against log_psi on the same configurations."""
+    model = make("rnn-2layers-snake", "u1-sz0")
+    x = model.sample(50, torch.Generator().manual_seed(0))
+    x_conn, mels = OPERATORS["heisenberg-square-sign"]().connected(x)
+    rows, groups = torch.nonzero(mels[:, 1:], as_tuple=True)
+    connected = x_conn[:, 1:][rows, groups]
+    with torch.no_grad():
+        fresh = model.log_psi(connected)
+    reused = model.log_psi_connected(x, connected, rows)
+    torch.testing.assert_close(reused, fresh, rtol=1e-12, atol=1e-12)
 
 
 def test_real_model_and_real_operator_give_float64():

@@ -1,0 +1,145 @@
+"""Accuracy of VMC with autoregressive wave functions against exact energies, under a wall-time cap.
+
+Cases (the figures of the autoregressive-VMC issue):
+
+* ``heisenberg20``: Heisenberg chain N=20, periodic, RNN (target: relative error ≤ 1e-4
+  and V-score ≤ 1e-4 within 15 minutes);
+* ``tfim20``: transverse-field Ising chain N=20, periodic, h=1, RNN (target ≤ 1e-5);
+* ``heisenberg4x4-rnn2d`` / ``heisenberg4x4-transformer``: Heisenberg 4×4 periodic
+  (targets ≤ 5e-4 within 30 minutes);
+* ``j1j2-4x4``: J1-J2 4×4, J2 = 0.5, periodic, 2D RNN with a phase head (target ≤ 5e-3).
+
+Each case runs :func:`qgen.vmc.workflow.prepare` with the settings below (override with
+flags), stops at ``--iterations`` or ``--minutes``, whichever comes first, and estimates
+the energy from ``--final-samples`` fresh samples. One JSON line every ``--report-every``
+iterations (the training estimate) and a final line with the fresh estimate.
+
+    python benchmarks/vmc_accuracy.py heisenberg20 --minutes 15
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from dataclasses import replace
+from typing import Any
+
+import torch
+
+from qgen.system import System
+from qgen.vmc.options import VMCOptions
+from qgen.vmc.workflow import apply_physics_defaults, prepare
+
+CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+    "heisenberg20": (
+        {"hamiltonian": "heisenberg", "lattice": "chain", "size": 20},
+        {"model": "rnn", "hidden": 32, "optimizer": "sr", "lr": 0.05, "lr_schedule": "cosine"},
+    ),
+    "tfim20": (
+        {"hamiltonian": "tfim", "lattice": "chain", "size": 20, "h": 1.0},
+        {"model": "rnn", "hidden": 32, "optimizer": "sr", "lr": 0.05, "lr_schedule": "cosine"},
+    ),
+    "heisenberg4x4-rnn2d": (
+        {"hamiltonian": "heisenberg", "lattice": "square", "size": "4x4"},
+        {"model": "rnn2d", "hidden": 24, "optimizer": "sr", "lr": 0.05, "lr_schedule": "cosine"},
+    ),
+    "heisenberg4x4-transformer": (
+        {"hamiltonian": "heisenberg", "lattice": "square", "size": "4x4"},
+        {
+            "model": "transformer",
+            "hidden": 16,
+            "layers": 2,
+            "heads": 2,
+            "optimizer": "sr",
+            "lr": 0.05,
+            "lr_schedule": "cosine",
+        },
+    ),
+    "j1j2-4x4": (
+        {"hamiltonian": "j1j2", "lattice": "square", "size": "4x4", "J2": 0.5},
+        {"model": "rnn2d", "hidden": 24, "optimizer": "sr", "lr": 0.05, "lr_schedule": "cosine"},
+    ),
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("case", choices=sorted(CASES))
+    parser.add_argument("--iterations", type=int, default=3000)
+    parser.add_argument("--minutes", type=float, default=15.0)
+    parser.add_argument("--samples", type=int, default=1024)
+    parser.add_argument("--final-samples", type=int, default=50_000)
+    parser.add_argument("--report-every", type=int, default=100)
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--set",
+        nargs="*",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override [vmc] options, e.g. hidden=48 lr=0.02",
+    )
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    system_table, settings = CASES[args.case]
+    for item in args.set:
+        key, value = item.split("=", 1)
+        settings[key] = (
+            json.loads(value) if value[:1].isdigit() or value in ("true", "false") else value
+        )
+    options = VMCOptions(
+        **settings, samples=args.samples, iterations=args.iterations, seed=args.seed
+    )
+    system, options, notes = apply_physics_defaults(system_table, options)
+    options.validate("benchmark")
+    prepared = prepare(system, options)
+    driver = prepared.driver
+    deadline = time.perf_counter() + 60 * args.minutes
+    start = time.perf_counter()
+    common = {
+        "case": args.case,
+        "system": system.describe(),
+        "model": options.model,
+        "n_parameters": prepared.model.n_parameters(),
+        "exact_energy": None if prepared.exact is None else prepared.exact.energy,
+        "threads": torch.get_num_threads(),
+    }
+    print(f"# {json.dumps(common)} {notes}", file=sys.stderr)
+
+    def report(_driver: Any, record: dict[str, Any]) -> bool:
+        if record["iteration"] % args.report_every == 0:
+            line = {
+                key: record.get(key)
+                for key in ("iteration", "energy", "energy_error", "v_score", "relative_error")
+            }
+            line["elapsed_s"] = round(time.perf_counter() - start, 1)
+            print(json.dumps({"case": args.case, **line}), flush=True)
+        return time.perf_counter() < deadline
+
+    records = driver.run(options.iterations, progress=False, callbacks=[report])
+    train_seconds = time.perf_counter() - start
+    final = driver.estimate_record(args.final_samples)
+    print(
+        json.dumps(
+            {
+                **common,
+                "final": True,
+                "iterations": driver.iteration,
+                "train_seconds": round(train_seconds, 1),
+                "seconds_per_iteration": round(train_seconds / max(len(records), 1), 4),
+                **final,
+                "options": {k: v for k, v in replace(options).to_table().items() if v is not None},
+                "machine": f"{platform.machine()} {torch.get_num_threads()} threads",
+                "date": time.strftime("%Y-%m-%d"),
+            }
+        ),
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    main()
