@@ -29,7 +29,6 @@ from typing import Any
 
 import torch
 
-from qgen.system import System
 from qgen.vmc.options import VMCOptions
 from qgen.vmc.workflow import apply_physics_defaults, prepare
 

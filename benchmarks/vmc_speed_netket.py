@@ -21,6 +21,7 @@ Seconds per iteration are medians over the iterations after the first ``--warmup
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import statistics
 import time
@@ -33,7 +34,6 @@ EXACT = -8.904386529876  # shared/reference/energies.json, heisenberg_chain_pbc_
 def run_qgen(args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
-    from qgen.system import System
     from qgen.vmc.options import VMCOptions
     from qgen.vmc.workflow import apply_physics_defaults, prepare
 
@@ -100,7 +100,7 @@ def run_netket(args: argparse.Namespace) -> dict[str, Any]:
         return True
 
     driver.run(args.iterations, out=None, callback=timer, show_progress=False)
-    steps = [b - a for a, b in zip(times[:-1], times[1:], strict=True)]
+    steps = [b - a for a, b in itertools.pairwise(times)]
     state.n_samples = 20_480
     energy = state.expect(hamiltonian)
     mean = float(energy.mean.real) / 4  # Pauli units → spin-1/2 units
