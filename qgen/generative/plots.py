@@ -111,15 +111,18 @@ def decision_plot(
 
 
 def latent_plot(path: str | Path, codes: torch.Tensor, color: torch.Tensor, label: str) -> None:
-    """The first two latent coordinates, coloured by ``color`` (named ``label``)."""
-    codes, color = codes.detach().cpu(), color.detach().cpu()
+    """Codes in the plane of their two most varying latent coordinates (the active units;
+    collapsed ones carry no information), coloured by ``color`` (named ``label``)."""
+    codes, color = codes.detach().cpu().to(torch.float64), color.detach().cpu()
+    if codes.shape[1] == 1:
+        codes = torch.cat([codes, torch.zeros_like(codes)], dim=1)
+    first, second = (int(i) for i in codes.var(dim=0).argsort(descending=True)[:2])
     figure, axis = new_figure(1, width=5.0, height=4.5)
-    second = codes[:, 1] if codes.shape[1] > 1 else torch.zeros(codes.shape[0])
-    points = axis.scatter(codes[:, 0], second, c=color, s=3, cmap="coolwarm")
+    points = axis.scatter(codes[:, first], codes[:, second], c=color, s=3, cmap="coolwarm")
     figure.colorbar(points, ax=axis, label=label)
-    axis.set_xlabel("z₁")
-    axis.set_ylabel("z₂")
-    axis.set_title("latent space")
+    axis.set_xlabel(f"z[{first}]")
+    axis.set_ylabel(f"z[{second}]")
+    axis.set_title("latent space (two most varying coordinates)")
     save_figure(figure, path)
 
 
