@@ -37,15 +37,9 @@ def _knots(raw: torch.Tensor, bound: float) -> tuple[torch.Tensor, torch.Tensor]
     bins = raw.shape[-1]
     sizes = _MIN_BIN + (1 - _MIN_BIN * bins) * torch.softmax(raw, dim=-1)
     positions = F.pad(torch.cumsum(sizes, dim=-1), (1, 0))
-    positions = 2 * bound * positions - bound
-    positions = torch.cat(
-        [
-            positions[..., :1].clamp(-bound, -bound),
-            positions[..., 1:-1],
-            positions[..., -1:].clamp(bound, bound),
-        ],
-        dim=-1,
-    )
+    interior = 2 * bound * positions[..., 1:-1] - bound
+    ends = interior.new_full((*interior.shape[:-1], 1), bound)
+    positions = torch.cat([-ends, interior, ends], dim=-1)  # the ends exactly at ±B
     return positions, positions[..., 1:] - positions[..., :-1]
 
 
