@@ -35,7 +35,7 @@ def add_parser(subparsers: Any, name: str) -> None:
     parser.add_argument("--learning-rate", type=float, help="default: 1e-3 (2e-4 for GANs)")
     parser.add_argument("--patience", type=int, default=20, help="early-stopping patience")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--flow", choices=FLOWS, default="realnvp", help="default realnvp")
+    parser.add_argument("--flow", choices=FLOWS, default="spline", help="default spline")
     parser.add_argument(
         "--transforms", type=int, help="flow layers (default 8 RealNVP, 5 MAF, 4 spline)"
     )

@@ -58,7 +58,7 @@ class Experiment:
     learning_rate: float | None = None
     patience: int = 20
     seed: int = 0
-    flow: str = "realnvp"
+    flow: str = "spline"
     transforms: int | None = None
     hidden: int = 128
     latent: int | None = None
