@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import nn
@@ -44,10 +45,18 @@ class GRUCell(nn.Module):
         for parameter in self.parameters():
             nn.init.uniform_(parameter, -bound, bound)
 
-    def cell(self, projected_input: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
-        """One update from an input already passed through ``input_map``."""
+    def cell(
+        self,
+        projected_input: torch.Tensor,
+        h: torch.Tensor,
+        tape: list[tuple[torch.Tensor, torch.Tensor]] | None = None,
+    ) -> torch.Tensor:
+        """One update from an input already passed through ``input_map``; ``tape``
+        collects ``(h, hidden_map(h))`` for per-sample gradients."""
         hidden = self.hidden
         gh = self.hidden_map(h)
+        if tape is not None:
+            tape.append((h, gh))
         gates = torch.sigmoid(projected_input[..., : 2 * hidden] + gh[..., : 2 * hidden])
         r, z = gates[..., :hidden], gates[..., hidden:]
         n = (
@@ -112,19 +121,34 @@ class RNN(AutoregressiveModel):
         Projecting the embedding table once replaces a matrix product per token."""
         return self._gru[0].input_map(self.embedding.weight)
 
-    def _features(self, tokens: torch.Tensor) -> torch.Tensor:
+    def _features(self, tokens: torch.Tensor, tape: dict[str, Any] | None = None) -> torch.Tensor:
+        """Teacher-forced features; ``tape`` (if given) receives every layer's inputs,
+        projected inputs and recurrent products, for :func:`rnn_log_derivatives`."""
         shifted = self._shifted(tokens)
         batch = tokens.shape[0]
         sequence = shifted  # replaced by each layer's outputs
         for layer, cell in enumerate(self._gru):
             projected = self._input_table()[shifted] if layer == 0 else cell.input_map(sequence)
+            steps: list[tuple[torch.Tensor, torch.Tensor]] | None = None
+            if tape is not None:
+                steps = []
+                tape.setdefault("layers", []).append(
+                    {"input": sequence, "projected": projected, "steps": steps}
+                )
             h = projected.new_zeros(batch, self.hidden)
             outputs = []
             for k in range(self.n_tokens):
-                h = cell.cell(projected[:, k], h)
+                h = cell.cell(projected[:, k], h, steps)
                 outputs.append(h)
             sequence = torch.stack(outputs, dim=1)
         return sequence
+
+    def log_psi_jacobian(self, x: torch.Tensor) -> torch.Tensor:
+        """Per-sample ``∂ log ψ(x) / ∂θ`` ``(B, P)``, from one batched backward pass
+        (see :func:`qgen.models.rnn_jacobian.rnn_log_derivatives`)."""
+        from qgen.models.rnn_jacobian import rnn_log_derivatives
+
+        return rnn_log_derivatives(self, x)
 
     def _initial_state(self, batch: int, device: torch.device) -> list[torch.Tensor]:
         return [

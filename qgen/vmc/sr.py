@@ -33,7 +33,7 @@ from torch.func import functional_call, jacrev, vmap
 
 from qgen.errors import QgenError
 
-__all__ = ["SR", "SRError", "log_derivatives"]
+__all__ = ["SR", "SRError", "log_derivatives", "vmapped_log_derivatives"]
 
 SR_METHODS = ("auto", "parameters", "samples")
 
@@ -49,9 +49,20 @@ def log_derivatives(
     (complex when ψ is).
 
     Parameters are flattened in the order of ``model.named_parameters()`` (trainable ones
-    only). Computed with ``torch.func.vmap(jacrev(...))`` over single samples, in chunks of
-    ``chunk_size`` samples if given.
+    only). Models with a ``log_psi_jacobian(x)`` method (the RNN) compute them in one
+    batched backward pass; others by ``torch.func.vmap(jacrev(...))`` over single samples,
+    in chunks of ``chunk_size`` samples if given.
     """
+    fast = getattr(model, "log_psi_jacobian", None)
+    if fast is not None:  # a model with its own batched per-sample derivatives (the RNN)
+        return fast(x)
+    return vmapped_log_derivatives(model, x, chunk_size)
+
+
+def vmapped_log_derivatives(
+    model: nn.Module, x: torch.Tensor, chunk_size: int | None = None
+) -> torch.Tensor:
+    """:func:`log_derivatives` by ``torch.func.vmap(jacrev(...))``, for any model."""
     names = [name for name, p in model.named_parameters() if p.requires_grad]
     parameters = {name: p.detach() for name, p in model.named_parameters() if p.requires_grad}
     buffers = dict(model.named_buffers())

@@ -8,7 +8,7 @@ import torch
 from model_zoo import make
 
 from qgen.vmc import SR, SRError, log_derivatives
-from qgen.vmc.sr import SR_METHODS
+from qgen.vmc.sr import SR_METHODS, vmapped_log_derivatives
 
 
 @pytest.mark.parametrize(
@@ -92,3 +92,15 @@ def test_bad_sr_arguments():
         SR(method="cg")
     with pytest.raises(SRError, match="expected 3 local values"):
         SR().solve(torch.zeros(3, 2, dtype=torch.float64), torch.zeros(4, dtype=torch.float64))
+
+
+@pytest.mark.parametrize(
+    ("name", "variant"),
+    [("rnn", "positive"), ("rnn", "phase"), ("rnn-2layers-snake", "u1-sz1-phase"), ("rnn", "sign")],
+)
+def test_rnn_batched_jacobian_equals_the_vmapped_one(name, variant):
+    model = make(name, variant)
+    x = model.sample(9, torch.Generator().manual_seed(6))
+    fast = log_derivatives(model, x)
+    reference = vmapped_log_derivatives(model, x)
+    torch.testing.assert_close(fast, reference, rtol=1e-10, atol=1e-12)
