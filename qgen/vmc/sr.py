@@ -152,15 +152,15 @@ class SR:
             self.method == "auto" and n_parameters <= rows
         )
         # The Gram matrix is the costly product: it is formed in the model's precision
-        # (float32 halves its time), and shifted and solved in float64.
-        wide = a.to(torch.float64)
+        # (float32 halves its time), and shifted and solved in float64. The step is
+        # applied to parameters of that precision, so Aᵀ· is taken in it too.
         if use_parameters:
             matrix = (a.T @ a).to(torch.float64)
             matrix.diagonal().add_(shift)
-            return _solve_symmetric(matrix, wide.T @ e)
+            return _solve_symmetric(matrix, (a.T @ e.to(a.dtype)).to(torch.float64))
         kernel = (a @ a.T).to(torch.float64)
         kernel.diagonal().add_(shift)
-        return wide.T @ _solve_symmetric(kernel, e)
+        return (a.T @ _solve_symmetric(kernel, e).to(a.dtype)).to(torch.float64)
 
     def __repr__(self) -> str:
         return f"SR(diag_shift={self.diag_shift}, method={self.method!r})"
