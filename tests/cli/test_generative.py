@@ -6,19 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
-import torch
 
 from qgen.cli.main import main
 
 QUICK = ["--samples", "400", "--epochs", "2", "--hidden", "16", "--batch-size", "100"]
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def run_json(capsys, *argv: str) -> dict:
