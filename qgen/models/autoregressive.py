@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -46,6 +47,20 @@ __all__ = ["AutoregressiveModel", "ModelError", "ones_for_magnetization"]
 
 
 _MASKED_LOGIT = -1.0e4
+
+
+@dataclass
+class _PrefixPlan:
+    """Connected configurations sorted by their first changed token ``start``."""
+
+    order: torch.Tensor
+    tokens: torch.Tensor
+    start: torch.Tensor
+    parent_index: torch.Tensor
+    active: list[int]  # rows with start <= k, for k = 0 … T
+    log_prob: torch.Tensor  # accumulates, starting from the parents' prefix sums
+    phase: torch.Tensor | None
+    ones_before: torch.Tensor
 
 
 class ModelError(QgenError):
@@ -278,6 +293,66 @@ class AutoregressiveModel(nn.Module):
         if phase is None:
             return 0.5 * log_prob
         return torch.complex(0.5 * log_prob, phase)
+
+    def _sequence_terms(
+        self, features: torch.Tensor, tokens: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Per-token ``log p(t_k | t_<k)`` and phase terms ``(B, T)`` of a teacher-forced pass."""
+        logits = self._masked_logits(self.amplitude_head(features), tokens)
+        index = tokens.unsqueeze(-1)
+        log_cond = torch.log_softmax(logits, dim=-1).gather(-1, index).squeeze(-1)
+        if self.phase_head is None:
+            return log_cond, None
+        phases = math.pi * nn.functional.softsign(self.phase_head(features))
+        return log_cond, phases.gather(-1, index).squeeze(-1)
+
+    def _prefix_plan(
+        self,
+        parent_tokens: torch.Tensor,
+        parent_features: torch.Tensor,
+        connected: torch.Tensor,
+        parent_index: torch.Tensor,
+    ) -> _PrefixPlan:
+        """Bookkeeping shared by the models that restart at the first changed token ``s``:
+        rows sorted by ``s``, the parents' terms summed up to ``s``, and the number of rows
+        active at each step (``s <= k``: a prefix of the sorted rows)."""
+        log_cond, phase = self._sequence_terms(parent_features, parent_tokens)
+        tokens = self.tokenize(connected)
+        differs = tokens != parent_tokens[parent_index]
+        start = torch.where(differs.any(1), differs.int().argmax(1), self.n_tokens)
+        order = torch.argsort(start, stable=True)
+        tokens, start, parent_index = tokens[order], start[order], parent_index[order]
+        active = torch.cumsum(torch.bincount(start, minlength=self.n_tokens + 1), 0).tolist()
+        zero = log_cond.new_zeros(log_cond.shape[0], 1)
+        log_prob = torch.cat([zero, log_cond.cumsum(1)], dim=1)[parent_index, start]
+        total_phase = None
+        if phase is not None:
+            total_phase = torch.cat([zero, phase.cumsum(1)], dim=1)[parent_index, start]
+        ones = self.token_ones[tokens]
+        return _PrefixPlan(
+            order,
+            tokens,
+            start,
+            parent_index,
+            active,
+            log_prob,
+            total_phase,
+            torch.cumsum(ones, 1) - ones,
+        )
+
+    def _add_token_terms(self, plan: _PrefixPlan, features: torch.Tensor, k: int) -> None:
+        """Add token ``k``'s terms to the first ``len(features)`` rows of ``plan``."""
+        n = features.shape[0]
+        term, phase_term = self._token_terms(
+            features, plan.tokens[:n, k], plan.ones_before[:n, k], k
+        )
+        plan.log_prob[:n] += term
+        if plan.phase is not None and phase_term is not None:
+            plan.phase[:n] += phase_term
+
+    def _finish_plan(self, plan: _PrefixPlan, connected: torch.Tensor) -> torch.Tensor:
+        values = self._combine(*self._finish(connected[plan.order], plan.log_prob, plan.phase))
+        return values[torch.argsort(plan.order)]
 
     def log_psi_connected(
         self, parents: torch.Tensor, connected: torch.Tensor, parent_index: torch.Tensor

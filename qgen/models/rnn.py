@@ -141,6 +141,8 @@ class RNN(AutoregressiveModel):
                 h = cell.cell(projected[:, k], h, steps)
                 outputs.append(h)
             sequence = torch.stack(outputs, dim=1)
+            if tape is not None:
+                tape["layers"][-1]["output"] = sequence
         return sequence
 
     def log_psi_jacobian(self, x: torch.Tensor) -> torch.Tensor:
@@ -182,69 +184,25 @@ class RNN(AutoregressiveModel):
         self._check(parents)
         self._check(connected)
         parent_tokens = self.tokenize(parents)
-        tokens = self.tokenize(connected)
-        # The parents' pass, keeping every layer's hidden states and every token's terms.
-        shifted = self._shifted(parent_tokens)
-        batch = parent_tokens.shape[0]
-        layer_states: list[torch.Tensor] = []
-        sequence = shifted
-        for layer, cell in enumerate(self._gru):
-            projected = self._input_table()[shifted] if layer == 0 else cell.input_map(sequence)
-            h = projected.new_zeros(batch, self.hidden)
-            outputs = []
-            for k in range(self.n_tokens):
-                h = cell.cell(projected[:, k], h)
-                outputs.append(h)
-            sequence = torch.stack(outputs, dim=1)
-            layer_states.append(sequence)
-        ones = self.token_ones[parent_tokens]
-        log_cond, phase = self._sequence_terms(sequence, parent_tokens, ones)
-        # First changed token of each connected configuration; rows sorted by it.
-        differs = tokens != parent_tokens[parent_index]
-        start = torch.where(differs.any(1), differs.int().argmax(1), self.n_tokens)
-        order = torch.argsort(start, stable=True)
-        tokens, start, parent_index = tokens[order], start[order], parent_index[order]
-        active = torch.cumsum(torch.bincount(start, minlength=self.n_tokens + 1), 0)
-        # Prefix sums of the parent's terms up to (not including) token s.
-        prefix = torch.cat([log_cond.new_zeros(batch, 1), log_cond.cumsum(1)], dim=1)
-        log_prob = prefix[parent_index, start]
-        total_phase = None
-        if phase is not None:
-            prefix_phase = torch.cat([phase.new_zeros(batch, 1), phase.cumsum(1)], dim=1)
-            total_phase = prefix_phase[parent_index, start]
+        tape: dict[str, Any] = {}
+        features = self._features(parent_tokens, tape)
+        plan = self._prefix_plan(parent_tokens, features, connected, parent_index)
         # Hidden state before token s: the parent's state after token s-1 (zero for s = 0).
-        before = (start - 1).clamp(min=0)
+        before = (plan.start - 1).clamp(min=0)
+        first = (plan.start > 0).unsqueeze(1)
         states = [
-            torch.where((start > 0).unsqueeze(1), s[parent_index, before], 0.0)
-            for s in layer_states
+            torch.where(first, layer["output"][plan.parent_index, before], 0.0)
+            for layer in tape["layers"]
         ]
-        shifted = self._shifted(tokens)
-        token_ones = self.token_ones[tokens]
-        ones_before = torch.cumsum(token_ones, 1) - token_ones
+        shifted = self._shifted(plan.tokens)
+        table = self._input_table()
         for k in range(self.n_tokens):
-            n = int(active[k])
+            n = plan.active[k]
             if n == 0:
                 continue
-            u = self._input_table()[shifted[:n, k]]
+            u = table[shifted[:n, k]]
             for layer, cell in enumerate(self._gru):
-                h = cell.cell(u if layer == 0 else cell.input_map(u), states[layer][:n])
-                states[layer][:n] = h
-                u = h
-            term, phase_term = self._token_terms(u, tokens[:n, k], ones_before[:n, k], k)
-            log_prob[:n] += term
-            if total_phase is not None and phase_term is not None:
-                total_phase[:n] += phase_term
-        values = self._combine(*self._finish(connected[order], log_prob, total_phase))
-        return values[torch.argsort(order)]
-
-    def _sequence_terms(
-        self, features: torch.Tensor, tokens: torch.Tensor, ones: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Per-token ``log p(t_k | t_<k)`` and phase terms ``(B, T)`` of a teacher-forced pass."""
-        logits = self._masked_logits(self.amplitude_head(features), tokens)
-        index = tokens.unsqueeze(-1)
-        log_cond = torch.log_softmax(logits, dim=-1).gather(-1, index).squeeze(-1)
-        if self.phase_head is None:
-            return log_cond, None
-        phases = math.pi * nn.functional.softsign(self.phase_head(features))
-        return log_cond, phases.gather(-1, index).squeeze(-1)
+                u = cell.cell(u if layer == 0 else cell.input_map(u), states[layer][:n])
+                states[layer][:n] = u
+            self._add_token_terms(plan, u, k)
+        return self._finish_plan(plan, connected)

@@ -149,3 +149,42 @@ class RNN2D(AutoregressiveModel):
     ) -> tuple[torch.Tensor, list[list[torch.Tensor]]]:
         zeros = torch.zeros(tokens.shape[0], self.hidden, dtype=self.dtype, device=tokens.device)
         return self._site(k, self._neighbour_tokens(tokens, k), state, zeros), state
+
+    @torch.no_grad()
+    def log_psi_connected(
+        self, parents: torch.Tensor, connected: torch.Tensor, parent_index: torch.Tensor
+    ) -> torch.Tensor:
+        """``log ψ`` of configurations that differ from their parent from step ``s`` on.
+
+        Steps before ``s`` keep the parent's states, so each configuration's state buffer
+        starts as a copy of its parent's and steps ``s … T-1`` are recomputed in order; a
+        step's neighbours lie before it on the path, so they are either the parent's
+        (before ``s``) or already recomputed.
+        """
+        self._check(parents)
+        self._check(connected)
+        parent_tokens = self.tokenize(parents)
+        zeros = torch.zeros(parents.shape[0], self.hidden, dtype=self.dtype, device=parents.device)
+        parent_states: list[list[torch.Tensor]] = [[] for _ in self.cells]
+        features = torch.stack(
+            [
+                self._site(k, self._neighbour_tokens(parent_tokens, k), parent_states, zeros)
+                for k in range(self.n_tokens)
+            ],
+            dim=1,
+        )
+        plan = self._prefix_plan(parent_tokens, features, connected, parent_index)
+        buffers = [torch.stack(history, dim=1)[plan.parent_index] for history in parent_states]
+        none = zeros.new_zeros(connected.shape[0], self.hidden)
+        for k in range(self.n_tokens):
+            n = plan.active[k]
+            if n == 0:
+                continue
+            u = self._neighbour_tokens(plan.tokens[:n], k)
+            for cell, buffer in zip(self._cells2d, buffers, strict=True):
+                h_side = buffer[:n, self.side[k]] if self.side[k] >= 0 else none[:n]
+                h_below = buffer[:n, self.below[k]] if self.below[k] >= 0 else none[:n]
+                u = cell(cell.input_map(u), h_side, h_below)
+                buffer[:n, k] = u
+            self._add_token_terms(plan, u, k)
+        return self._finish_plan(plan, connected)

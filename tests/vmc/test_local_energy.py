@@ -62,9 +62,18 @@ def test_chunking_does_not_change_the_values(name):
     torch.testing.assert_close(whole, chunked, rtol=1e-12, atol=1e-12)
 
 
-def test_prefix_reuse_equals_a_fresh_evaluation():
-    """The RNN's log_psi_connected against log_psi on the same configurations."""
-    model = make("rnn-2layers-snake", "u1-sz0")
+@pytest.mark.parametrize(
+    ("name", "variant"),
+    [
+        ("rnn-2layers-snake", "u1-sz0"),
+        ("rnn", "phase"),
+        ("rnn2d", "u1-sz1-phase"),
+        ("rnn2d", "sign"),
+    ],
+)
+def test_prefix_reuse_equals_a_fresh_evaluation(name, variant):
+    """The RNNs' log_psi_connected against log_psi on the same configurations."""
+    model = make(name, variant)
     x = model.sample(50, torch.Generator().manual_seed(0))
     x_conn, mels = OPERATORS["heisenberg-square-sign"]().connected(x)
     rows, groups = torch.nonzero(mels[:, 1:], as_tuple=True)
