@@ -69,10 +69,12 @@ def test_chunking_does_not_change_the_values(name):
         ("rnn", "phase"),
         ("rnn2d", "u1-sz1-phase"),
         ("rnn2d", "sign"),
+        ("transformer", "phase"),
+        ("transformer-2d-patches", "u1-sz0"),
     ],
 )
 def test_prefix_reuse_equals_a_fresh_evaluation(name, variant):
-    """The RNNs' log_psi_connected against log_psi on the same configurations."""
+    """log_psi_connected (RNNs, Transformer) against log_psi on the same configurations."""
     model = make(name, variant)
     x = model.sample(50, torch.Generator().manual_seed(0))
     x_conn, mels = OPERATORS["heisenberg-square-sign"]().connected(x)
