@@ -189,9 +189,9 @@ class RNN(AutoregressiveModel):
         plan = self._prefix_plan(parent_tokens, features, connected, parent_index)
         # Hidden state before token s: the parent's state after token s-1 (zero for s = 0).
         before = (plan.start - 1).clamp(min=0)
-        first = (plan.start > 0).unsqueeze(1)
+        has_prefix = (plan.start > 0).unsqueeze(1)
         states = [
-            torch.where(first, layer["output"][plan.parent_index, before], 0.0)
+            torch.where(has_prefix, layer["output"][plan.parent_index, before], 0.0)
             for layer in tape["layers"]
         ]
         shifted = self._shifted(plan.tokens)

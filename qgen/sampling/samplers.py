@@ -119,10 +119,14 @@ class ExactSampler:
             )
         return self._configs if device is None else self._configs.to(device)
 
+    def _device(self) -> torch.device:
+        parameter = next(self.model.parameters(), None)
+        return torch.device("cpu") if parameter is None else parameter.device
+
     @torch.no_grad()
     def probabilities(self) -> torch.Tensor:
         """``|ψ(x)|² / Σ|ψ|²`` over :meth:`configs`, in float64."""
-        log_psi = self.model.log_psi(self.configs())  # type: ignore[operator]
+        log_psi = self.model(self.configs(self._device()))
         log_weight = 2.0 * log_psi.real.to(torch.float64)
         return torch.softmax(log_weight, dim=0)
 
@@ -130,7 +134,7 @@ class ExactSampler:
         _check_count(n_samples)
         probabilities = self.probabilities()
         index = torch.multinomial(probabilities, n_samples, replacement=True, generator=generator)
-        return self.configs()[index]
+        return self.configs(self._device())[index]
 
     def state_dict(self) -> dict[str, Any]:
         return {}
