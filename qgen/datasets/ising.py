@@ -39,6 +39,7 @@ __all__ = [
     "configs_from_spins",
     "energy_per_site",
     "exact_averages",
+    "lattice_shape",
     "magnetization",
     "onsager_energy_per_site",
     "onsager_entropy_per_site",
@@ -51,7 +52,12 @@ CRITICAL_TEMPERATURE = 2.0 / math.log(1.0 + math.sqrt(2.0))
 """Onsager's critical temperature :math:`T_c = 2J/\\ln(1+\\sqrt2) \\approx 2.269` (J = 1)."""
 
 
-def _shape(size: int | str | tuple[int, int]) -> tuple[int, int]:
+def lattice_shape(size: int | str | tuple[int, int]) -> tuple[int, int]:
+    """The lengths :math:`(L_x, L_y)` of a lattice given as ``16``, ``"16x16"`` or a pair.
+
+    >>> lattice_shape("4x6"), lattice_shape(5)
+    ((4, 6), (5, 5))
+    """
     try:
         lengths = parse_size(size)
     except QgenError as error:
@@ -73,6 +79,17 @@ def _check_temperature(temperature: float) -> float:
     ):
         raise DataError(f"expected a positive finite temperature, got {temperature!r}")
     return float(temperature)
+
+
+def _check_ferromagnetic(coupling: float, what: str) -> float:
+    if (
+        isinstance(coupling, bool)
+        or not isinstance(coupling, int | float)
+        or not math.isfinite(coupling)
+        or coupling <= 0
+    ):
+        raise DataError(f"{what} holds for a ferromagnetic coupling J > 0, got {coupling!r}")
+    return float(coupling)
 
 
 def _check_spins(spins: torch.Tensor) -> torch.Tensor:
@@ -106,7 +123,7 @@ def configs_from_spins(spins: torch.Tensor) -> torch.Tensor:
 
 def spins_from_configs(configs: torch.Tensor, size: int | str | tuple[int, int]) -> torch.Tensor:
     """Configurations ``(batch, n_sites)`` in {0, 1} → ±1 lattices (float), shape ``size``."""
-    lx, ly = _shape(size)
+    lx, ly = lattice_shape(size)
     if configs.dim() != 2 or configs.shape[1] != lx * ly:
         raise DataError(
             f"expected configurations of shape (batch, {lx * ly}), got {tuple(configs.shape)}"
@@ -127,7 +144,7 @@ class _Chains:
     ) -> None:
         if isinstance(n_chains, bool) or not isinstance(n_chains, int) or n_chains < 1:
             raise DataError(f"expected a positive number of chains, got {n_chains!r}")
-        self.shape = _shape(size)
+        self.shape = lattice_shape(size)
         self.temperature = _check_temperature(temperature)
         self.coupling = float(coupling)
         self.generator = generator
@@ -261,7 +278,9 @@ def sample_ising(
     ``thermalization`` steps and then recorded every ``spacing`` steps. A step is one
     checkerboard sweep (``"metropolis"``), one Wolff cluster (``"wolff"``), or both
     (``"hybrid"``, the default: local moves plus cluster moves decorrelate at every T).
-    Same ``seed``, same samples.
+    Same ``seed``, same samples. Sample ``k`` comes from chain ``k mod n_chains`` (one
+    record of every chain, then the next): samples of one chain are correlated, those of
+    different chains independent, so error bars come from per-chain means.
 
     >>> sample_ising("4x4", 2.5, 3, seed=1).shape
     torch.Size([3, 4, 4])
@@ -316,7 +335,7 @@ def exact_averages(
     >>> round(exact.energy_per_site, 6), round(exact.abs_magnetization, 6)
     (-2.0, 1.0)
     """
-    lx, ly = _shape(size)
+    lx, ly = lattice_shape(size)
     temperature = _check_temperature(temperature)
     n = lx * ly
     if n > 20:
@@ -348,6 +367,7 @@ def onsager_energy_per_site(temperature: float, coupling: float = 1.0) -> float:
     """
     from scipy.special import ellipk
 
+    coupling = _check_ferromagnetic(coupling, "Onsager's energy")
     big_k = coupling / _check_temperature(temperature)
     k = 2.0 * math.sinh(2 * big_k) / math.cosh(2 * big_k) ** 2
     prefactor = 2.0 * math.tanh(2 * big_k) ** 2 - 1.0
@@ -375,6 +395,7 @@ def onsager_entropy_per_site(temperature: float, coupling: float = 1.0) -> float
     """
     from scipy.integrate import quad
 
+    coupling = _check_ferromagnetic(coupling, "Onsager's entropy")
     beta = 1.0 / _check_temperature(temperature)
     beta_c = 1.0 / (CRITICAL_TEMPERATURE * coupling)
 
@@ -393,6 +414,7 @@ def onsager_magnetization(temperature: float, coupling: float = 1.0) -> float:
     >>> onsager_magnetization(3.0)
     0.0
     """
+    coupling = _check_ferromagnetic(coupling, "Yang's magnetization")
     big_k = coupling / _check_temperature(temperature)
     value = 1.0 - math.sinh(2 * big_k) ** -4
     return value**0.125 if value > 0 else 0.0

@@ -146,10 +146,10 @@ class RadialMixture(ToyDensity):
             log_q = float(self._log_radial(np.array([r]))[0])
             return -math.exp(log_q) * (log_q - _LOG_2PI - math.log(r))
 
-        edges = sorted(
-            {max(1e-12, self.radii[0] - 12 * self.width), self.radii[-1] + 12 * self.width}
-        )
-        lo, hi = min(edges), max(edges)
+        # The radii may come in any order: integrate from below the smallest to above the
+        # largest, with break points at every radius.
+        lo = max(1e-12, min(self.radii) - 12 * self.width)
+        hi = max(self.radii) + 12 * self.width
         points = sorted(self.radii)
         value, error = quad(integrand, lo, hi, points=points, limit=400, epsabs=1e-13, epsrel=1e-13)
         return EntropyEstimate(float(value), float(error), "adaptive quadrature in r (QUADPACK)")

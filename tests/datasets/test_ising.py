@@ -15,6 +15,7 @@ from qgen.datasets.ising import (
     configs_from_spins,
     energy_per_site,
     exact_averages,
+    lattice_shape,
     magnetization,
     onsager_energy_per_site,
     onsager_entropy_per_site,
@@ -95,6 +96,12 @@ def test_seeds_reproduce_and_differ():
     assert set(first.unique().tolist()) <= {-1, 1}
 
 
+def test_lattice_shape():
+    assert lattice_shape("4x6") == (4, 6)
+    assert lattice_shape(5) == (5, 5)
+    assert lattice_shape("16") == (16, 16)
+
+
 def test_configs_round_trip():
     spins = sample_ising("4x6", 2.5, 5, thermalization=2, seed=0)
     configs = configs_from_spins(spins)
@@ -115,6 +122,12 @@ def test_configs_round_trip():
         pytest.param(lambda: exact_averages(5, 2.0), "20 sites", id="too-big"),
         pytest.param(lambda: energy_per_site(torch.ones(4, 4)), "(batch, L_x, L_y)", id="shape"),
         pytest.param(lambda: spins_from_configs(torch.zeros(2, 5), 3), "(batch, 9)", id="configs"),
+        pytest.param(lambda: onsager_energy_per_site(2.0, 0.0), "J > 0, got 0", id="energy-J0"),
+        pytest.param(lambda: onsager_energy_per_site(2.0, -1.0), "J > 0", id="energy-J<0"),
+        pytest.param(lambda: onsager_magnetization(2.0, -1.0), "J > 0, got -1", id="m-J<0"),
+        pytest.param(lambda: onsager_magnetization(2.0, 0.0), "J > 0", id="m-J0"),
+        pytest.param(lambda: onsager_entropy_per_site(2.0, -1.0), "J > 0", id="entropy-J<0"),
+        pytest.param(lambda: lattice_shape("3x4x5"), "16x16", id="lattice-shape"),
     ],
 )
 def test_bad_input(call, match):

@@ -9,7 +9,13 @@ import pytest
 import torch
 
 from qgen.datasets import DataError, toy_density
-from qgen.datasets.toy2d import EightGaussians, TwoMoons, concentric_rings, ring
+from qgen.datasets.toy2d import (
+    EightGaussians,
+    RadialMixture,
+    TwoMoons,
+    concentric_rings,
+    ring,
+)
 
 NAMES = ["ring", "rings", "moons", "gaussians"]
 
@@ -68,6 +74,22 @@ def test_eight_gaussians_entropy_bounds():
 def test_concentric_rings_weights():
     density = concentric_rings()
     assert density.weights == pytest.approx((1 / 6, 2 / 6, 3 / 6))
+
+
+@pytest.mark.parametrize(
+    ("radii", "weights"),
+    [
+        pytest.param((4.5, 1.5, 3.0), None, id="reversed-ends"),
+        pytest.param((3.0, 4.5, 1.5), None, id="rotated"),
+        pytest.param((4.5, 3.0, 1.5), (4.5, 3.0, 1.5), id="explicit-weights"),
+    ],
+)
+def test_entropy_does_not_depend_on_the_order_of_the_radii(radii, weights):
+    # The same mixture as concentric_rings() with its components listed in another order.
+    expected = concentric_rings().entropy().value
+    permuted = RadialMixture(radii, 0.2, weights).entropy()
+    assert permuted.value == pytest.approx(expected, abs=1e-9)
+    assert permuted.error < 1e-9
 
 
 @pytest.mark.parametrize(
