@@ -15,8 +15,8 @@ with :math:`z = \\mu + \\sigma \\odot \\epsilon`, :math:`\\epsilon \\sim \\mathc
 (the reparameterization trick) so that gradients pass through the sampling.
 
 Decoders (``likelihood``): ``"bernoulli"`` for binary data such as Ising configurations
-(logits per feature), ``"gaussian"`` for continuous data (mean per feature, one learned
-log-width per feature).
+(logits per feature; the data must hold only 0 and 1), ``"gaussian"`` for continuous data
+(mean per feature, one learned log-width per feature).
 
 References: Kingma & Welling, "Auto-Encoding Variational Bayes", ICLR 2014.
 """
@@ -29,13 +29,19 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from qgen.datasets.base import check_samples
+from qgen.datasets.base import DataError, check_samples
 from qgen.errors import ConfigError
 from qgen.generative.networks import mlp
 
-__all__ = ["LIKELIHOODS", "Autoencoder", "VariationalAutoencoder"]
+__all__ = ["LIKELIHOODS", "RECONSTRUCTION_ERRORS", "Autoencoder", "VariationalAutoencoder"]
 
 LIKELIHOODS = ("bernoulli", "gaussian")
+
+RECONSTRUCTION_ERRORS = {
+    "gaussian": "squared error |x - x_hat|^2 summed over features",
+    "bernoulli": "Hamming distance between x and the rounded decoder mean (bits wrong)",
+}
+"""What :meth:`Autoencoder.reconstruction_error` measures for each likelihood."""
 
 
 class _Decoder(nn.Module):
@@ -52,6 +58,7 @@ class _Decoder(nn.Module):
     def log_likelihood(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         out = self.network(z)
         if self.log_width is None:
+            _check_binary(x)
             return -F.binary_cross_entropy_with_logits(out, x, reduction="none").sum(-1)
         width = self.log_width.exp()
         squared = ((x - out) / width) ** 2
@@ -65,8 +72,29 @@ class _Decoder(nn.Module):
         mean = self.mean(z)
         if self.log_width is None:
             return torch.bernoulli(mean, generator=generator)
-        noise = torch.randn(mean.shape, generator=generator, dtype=mean.dtype)
+        noise = torch.randn(mean.shape, generator=generator, dtype=mean.dtype, device=mean.device)
         return mean + self.log_width.exp() * noise
+
+
+def _check_binary(x: torch.Tensor) -> None:
+    """A Bernoulli likelihood is a density only on {0, 1}: elsewhere the binary
+    cross-entropy is still finite, and the ELBO would be a silent wrong number."""
+    binary = (x == 0) | (x == 1)
+    if not bool(binary.all()):
+        found = x[~binary].unique()
+        shown = ", ".join(f"{float(v):g}" for v in found[:4])
+        more = f" and {found.numel() - 4} more" if found.numel() > 4 else ""
+        raise DataError(
+            "bernoulli likelihood: expected data with values in {0, 1} (spins ±1 map to "
+            f"bits by configs_from_spins), got values {shown}{more}"
+        )
+
+
+def _reconstruction_error(x: torch.Tensor, mean: torch.Tensor, likelihood: str) -> torch.Tensor:
+    if likelihood == "bernoulli":
+        _check_binary(x)
+        return (x != (mean > 0.5).to(x.dtype)).to(x.dtype).sum(-1)
+    return ((x - mean) ** 2).sum(-1)
 
 
 def _check_sizes(features: int, latent: int, hidden: int, layers: int) -> None:
@@ -82,7 +110,10 @@ class Autoencoder(nn.Module):
     cross-entropy for ``"bernoulli"``, squared error for ``"gaussian"``).
 
     It samples by decoding draws from a Gaussian fitted to the codes of the training
-    data (:meth:`fit_latent`): a plain autoencoder has no prior of its own.
+    data (:meth:`fit_latent`): a plain autoencoder has no prior of its own. For
+    ``"gaussian"`` a sample is the decoder's mean: the unit width of the squared error is
+    not a learned noise model, and adding N(0, I) would only blur the samples. For
+    ``"bernoulli"`` the bits are drawn from the decoded probabilities.
 
     >>> model = Autoencoder(4, latent=2, hidden=8, likelihood="bernoulli")
     >>> model.loss(torch.ones(3, 4)).shape
@@ -122,20 +153,35 @@ class Autoencoder(nn.Module):
         """The decoder's mean at the code of ``x``."""
         return self.decoder.mean(self.encode(x))
 
+    def reconstruction_error(self, x: torch.Tensor) -> torch.Tensor:
+        """Per sample, zero for a perfect reconstruction :math:`\\hat x` =
+        :meth:`reconstruct`: :math:`\\|x - \\hat x\\|^2` (``"gaussian"``), or the number of
+        bits where :math:`x` differs from :math:`\\hat x` rounded (``"bernoulli"``); see
+        :data:`RECONSTRUCTION_ERRORS`. Not the loss, whose Gaussian normalisation adds
+        :math:`\\tfrac D2 \\log 2\\pi`."""
+        return _reconstruction_error(x, self.reconstruct(x), self.likelihood)
+
     @torch.no_grad()
     def fit_latent(self, x: torch.Tensor) -> None:
         """Fit :math:`\\mathcal N(m, C)` to the codes of ``x`` (for :meth:`sample`)."""
         codes = self.encode(x).to(torch.float64)
         covariance = torch.cov(codes.T).reshape(self.latent, self.latent)
-        covariance += 1e-6 * torch.eye(self.latent, dtype=torch.float64)
+        covariance += 1e-6 * torch.eye(self.latent, dtype=torch.float64, device=codes.device)
         self.latent_mean.copy_(codes.mean(0))
         self.latent_factor.copy_(torch.linalg.cholesky(covariance))
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Decode ``n`` codes drawn from the fitted Gaussian."""
-        noise = torch.randn(n, self.latent, generator=generator, dtype=self.latent_mean.dtype)
-        return self.decoder.sample(self.latent_mean + noise @ self.latent_factor.T, generator)
+        """Decode ``n`` codes drawn from the fitted Gaussian: the decoder's mean
+        (``"gaussian"``) or bits drawn from it (``"bernoulli"``)."""
+        mean = self.latent_mean
+        noise = torch.randn(
+            n, self.latent, generator=generator, dtype=mean.dtype, device=mean.device
+        )
+        z = mean + noise @ self.latent_factor.T
+        if self.likelihood == "gaussian":
+            return self.decoder.mean(z)
+        return self.decoder.sample(z, generator)
 
 
 class VariationalAutoencoder(nn.Module):
@@ -171,7 +217,7 @@ class VariationalAutoencoder(nn.Module):
         """One-sample ELBO per sample; the KL to :math:`\\mathcal N(0, I)` is analytic,
         :math:`\\tfrac12\\sum_j(\\mu_j^2 + \\sigma_j^2 - 1 - \\log\\sigma_j^2)`."""
         mean, log_variance = self.encode(x)
-        noise = torch.randn(mean.shape, generator=generator, dtype=mean.dtype)
+        noise = torch.randn(mean.shape, generator=generator, dtype=mean.dtype, device=mean.device)
         z = mean + torch.exp(0.5 * log_variance) * noise
         kl = 0.5 * (mean**2 + log_variance.exp() - 1.0 - log_variance).sum(-1)
         return self.decoder.log_likelihood(x, z) - kl
@@ -184,9 +230,15 @@ class VariationalAutoencoder(nn.Module):
         """The decoder's mean at the encoder's mean."""
         return self.decoder.mean(self.encode(x)[0])
 
+    def reconstruction_error(self, x: torch.Tensor) -> torch.Tensor:
+        """Per sample, as :meth:`Autoencoder.reconstruction_error`, with :meth:`reconstruct`."""
+        return _reconstruction_error(x, self.reconstruct(x), self.likelihood)
+
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """Ancestral samples: :math:`z \\sim \\mathcal N(0, I)`, :math:`x \\sim p(x|z)`."""
         parameter = next(self.parameters())
-        z = torch.randn(n, self.latent, generator=generator, dtype=parameter.dtype)
+        z = torch.randn(
+            n, self.latent, generator=generator, dtype=parameter.dtype, device=parameter.device
+        )
         return self.decoder.sample(z, generator)

@@ -19,10 +19,21 @@ import torch
 from torch import nn
 
 from qgen.datasets.base import DataError
-from qgen.datasets.ising import energy_per_site, magnetization, sample_ising
+from qgen.datasets.ising import (
+    configs_from_spins,
+    energy_per_site,
+    lattice_shape,
+    magnetization,
+    sample_ising,
+    spins_from_configs,
+)
 from qgen.datasets.toy2d import TOY_DENSITIES, EightGaussians, ToyDensity, toy_density
 from qgen.errors import ConfigError
-from qgen.generative.autoencoders import Autoencoder, VariationalAutoencoder
+from qgen.generative.autoencoders import (
+    RECONSTRUCTION_ERRORS,
+    Autoencoder,
+    VariationalAutoencoder,
+)
 from qgen.generative.flows import MAF, Affine, RealNVP
 from qgen.generative.gan import GAN, LOSSES
 from qgen.generative.metrics import energy_distance, energy_distance_baseline, mode_coverage
@@ -34,14 +45,24 @@ from qgen.generative.training import (
     TrainingConfig,
     fit,
 )
-from qgen.lattice import parse_size
 from qgen.runs import RunDirectory, atomic_write_bytes
 
-__all__ = ["DATASETS", "FLOWS", "MODELS", "Experiment", "run_experiment", "split_data"]
+__all__ = [
+    "DATASETS",
+    "FLOWS",
+    "ISING_CHAINS",
+    "MODELS",
+    "Experiment",
+    "held_out_chains",
+    "run_experiment",
+    "split_data",
+]
 
 MODELS = ("flow", "gan", "vae", "ae")
 FLOWS = ("realnvp", "maf", "spline")
 DATASETS = (*TOY_DENSITIES, "ising")
+ISING_CHAINS = 512
+"""Independent Markov chains behind the Ising data; sample k comes from chain k mod 512."""
 
 
 @dataclass
@@ -88,20 +109,39 @@ class Experiment:
         return self.dataset == "ising"
 
 
+def _held_out_size(experiment: Experiment) -> int:
+    return max(1000, experiment.samples // 4)
+
+
 def split_data(experiment: Experiment) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Training, validation and test sets (spins as ±1 floats for ising), seeded by
-    ``experiment.seed``: the same experiment always sees the same data."""
-    n_held = max(1000, experiment.samples // 4)
+    ``experiment.seed``: the same experiment always sees the same data.
+
+    Ising data come from :data:`ISING_CHAINS` chains, sample k of the whole draw from
+    chain k mod :data:`ISING_CHAINS` (see :func:`~qgen.datasets.ising.sample_ising`);
+    :func:`held_out_chains` labels the test set by chain."""
+    n_held = _held_out_size(experiment)
     total = experiment.samples + 2 * n_held
     if experiment.is_ising:
         spins = sample_ising(
-            experiment.size, experiment.temperature, total, seed=experiment.seed + 7919
+            experiment.size,
+            experiment.temperature,
+            total,
+            n_chains=min(total, ISING_CHAINS),
+            seed=experiment.seed + 7919,
         )
         data = spins.reshape(total, -1).to(torch.float32)
     else:
         generator = torch.Generator().manual_seed(experiment.seed + 7919)
         data = toy_density(experiment.dataset).sample(total, generator)
     return data[: experiment.samples], data[experiment.samples : -n_held], data[-n_held:]
+
+
+def held_out_chains(experiment: Experiment) -> torch.Tensor:
+    """The chain each sample of the Ising test set comes from (int64, one per sample)."""
+    n_held = _held_out_size(experiment)
+    total = experiment.samples + 2 * n_held
+    return torch.arange(total - n_held, total) % min(total, ISING_CHAINS)
 
 
 def _model(experiment: Experiment, train: torch.Tensor) -> tuple[nn.Module, Learner]:
@@ -130,24 +170,39 @@ def _model(experiment: Experiment, train: torch.Tensor) -> tuple[nn.Module, Lear
 
 
 def _to_model_space(experiment: Experiment, spins: torch.Tensor) -> torch.Tensor:
-    """Ising spins ±1 → the model's inputs: bits {0, 1} for (V)AEs, spins for GANs."""
+    """Ising spins ±1 → the model's inputs: bits {0, 1} (qgen's configurations, 0 = up)
+    for (V)AEs, spins for GANs."""
     if experiment.is_ising and experiment.model in ("vae", "ae"):
-        return (1.0 - spins) / 2.0
+        lattices = spins.reshape(-1, *lattice_shape(experiment.size))
+        return configs_from_spins(lattices).to(spins.dtype)
     return spins
 
 
 def _to_spins(experiment: Experiment, x: torch.Tensor) -> torch.Tensor:
+    """The model's samples → spins ±1, flattened (the inverse of :func:`_to_model_space`)."""
     if experiment.is_ising and experiment.model in ("vae", "ae"):
-        return 1.0 - 2.0 * x
+        return spins_from_configs(x, experiment.size).reshape(x.shape[0], -1).to(x.dtype)
     return x
 
 
-def _mean_and_error(values: torch.Tensor) -> dict[str, float]:
+def _mean_and_error(values: torch.Tensor, chains: torch.Tensor | None = None) -> dict[str, float]:
+    """The mean and its standard error. Without ``chains`` the values are independent.
+    With ``chains`` (a label per value) only different chains are independent: with
+    :math:`S_c` and :math:`n_c` the sum and count of chain c among C chains,
+
+    .. math:: \\sigma_{\\bar x}^2 = \\frac{C}{C - 1}\\,\\frac{\\sum_c (S_c - n_c \\bar x)^2}{N^2},
+
+    which for equal :math:`n_c` is the variance of the per-chain means over C."""
     values = values.to(torch.float64)
-    return {
-        "value": float(values.mean()),
-        "error": float(values.std()) / math.sqrt(values.numel()),
-    }
+    mean = values.mean()
+    if chains is None:
+        return {"value": float(mean), "error": float(values.std()) / math.sqrt(values.numel())}
+    _, label = torch.unique(chains, return_inverse=True)
+    n_chains = int(label.max()) + 1
+    sums = torch.zeros(n_chains, dtype=torch.float64).index_add_(0, label, values)
+    counts = torch.bincount(label, minlength=n_chains).to(torch.float64)
+    spread = ((sums - counts * mean) ** 2).sum() * n_chains / max(1, n_chains - 1)
+    return {"value": float(mean), "error": float(spread.sqrt()) / values.numel()}
 
 
 def run_experiment(
@@ -202,8 +257,13 @@ def run_experiment(
             nll = _mean_and_error(learner.loss(model_test, generator))  # type: ignore[attr-defined]
             kind = "exact" if experiment.model == "flow" else "negative ELBO (upper bound)"
             summary["test_nll"] = {**nll, "kind": kind, "units": "nats per sample"}
-        if experiment.model == "ae":
-            summary["reconstruction_loss"] = _mean_and_error(learner.loss(model_test, None))  # type: ignore[attr-defined]
+        if isinstance(model, Autoencoder | VariationalAutoencoder):
+            errors = model.reconstruction_error(model_test)
+            summary["reconstruction_error"] = {
+                **_mean_and_error(errors),
+                "kind": RECONSTRUCTION_ERRORS[model.likelihood],
+                "units": "per sample",
+            }
     density: ToyDensity | None = None
     if not experiment.is_ising:
         density = toy_density(experiment.dataset)
@@ -233,22 +293,22 @@ def run_experiment(
     return summary
 
 
-def _lattice_shape(experiment: Experiment) -> tuple[int, int]:
-    lengths = parse_size(experiment.size)
-    return (lengths[0], lengths[0]) if len(lengths) == 1 else (lengths[0], lengths[1])
-
-
 def _ising_figures(
     experiment: Experiment, test: torch.Tensor, samples: torch.Tensor
 ) -> dict[str, Any]:
-    shape = _lattice_shape(experiment)
+    """Energy per site and |m| of the test data and of the model's samples. The data's
+    error bars come from per-chain sums (samples of one Markov chain are correlated);
+    the model's samples are independent draws."""
+    shape = lattice_shape(experiment.size)
+    chains = held_out_chains(experiment)
     figures: dict[str, Any] = {"temperature": experiment.temperature, "size": experiment.size}
-    for name, spins in (("data", test), ("model", samples)):
+    for name, spins, labels in (("data", test, chains), ("model", samples, None)):
         lattices = spins.reshape(-1, *shape)
         figures[name] = {
-            "energy_per_site": _mean_and_error(energy_per_site(lattices)),
-            "abs_magnetization": _mean_and_error(magnetization(lattices).abs()),
+            "energy_per_site": _mean_and_error(energy_per_site(lattices), labels),
+            "abs_magnetization": _mean_and_error(magnetization(lattices).abs(), labels),
         }
+    figures["data"]["independent_chains"] = int(chains.unique().numel())
     return figures
 
 
@@ -285,8 +345,8 @@ def _plots(
             plots.decision_plot(path / "discriminator.png", model.discriminator, test, samples)
             written.append("discriminator.png")
     else:
-        data_l = test.reshape(-1, *_lattice_shape(experiment))
-        model_l = samples.reshape(-1, *_lattice_shape(experiment))
+        data_l = test.reshape(-1, *lattice_shape(experiment.size))
+        model_l = samples.reshape(-1, *lattice_shape(experiment.size))
         plots.ising_histograms(
             path / "ising_histograms.png",
             {"energy": energy_per_site(data_l), "magnetization": magnetization(data_l)},
@@ -301,7 +361,7 @@ def _plots(
             codes = codes[0] if isinstance(codes, tuple) else codes
         if experiment.is_ising:
             color, label = (
-                magnetization(test.reshape(-1, *_lattice_shape(experiment))),
+                magnetization(test.reshape(-1, *lattice_shape(experiment.size))),
                 "magnetization",
             )
         else:

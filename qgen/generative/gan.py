@@ -62,7 +62,9 @@ def gradient_penalty(
 ) -> torch.Tensor:
     """:math:`\\mathbb E[(\\|\\nabla D(\\hat x)\\|_2 - 1)^2]`, :math:`\\hat x = \\epsilon x +
     (1-\\epsilon)\\tilde x`, :math:`\\epsilon \\sim U[0,1]` (Gulrajani et al. 2017)."""
-    epsilon = torch.rand(real.shape[0], 1, generator=generator, dtype=real.dtype)
+    epsilon = torch.rand(
+        real.shape[0], 1, generator=generator, dtype=real.dtype, device=real.device
+    )
     mixed = (epsilon * real + (1 - epsilon) * fake.detach()).requires_grad_(True)
     (gradient,) = torch.autograd.grad(critic(mixed).sum(), mixed, create_graph=True)
     return ((gradient.norm(dim=1) - 1) ** 2).mean()
@@ -117,7 +119,9 @@ class GAN(nn.Module):
     def generate(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """:math:`G(z)` for ``n`` noise draws (differentiable)."""
         parameter = next(self.generator.parameters())
-        z = torch.randn(n, self.latent, generator=generator, dtype=parameter.dtype)
+        z = torch.randn(
+            n, self.latent, generator=generator, dtype=parameter.dtype, device=parameter.device
+        )
         out = self.generator(z)
         return torch.tanh(out) if self.output == "tanh" else out
 

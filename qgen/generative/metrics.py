@@ -86,7 +86,16 @@ def mode_coverage(
     >>> centers = torch.tensor([[0.0, 0.0], [5.0, 0.0]])
     >>> mode_coverage(centers.repeat(10, 1), centers, 0.1).all_covered
     True
+
+    Raises:
+        DataError: ``width`` or ``n_widths`` not positive and finite (a zero radius would
+            report no sample near any mode), or samples and centres of different dimension.
     """
+    for name, value in (("width", width), ("n_widths", n_widths)):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+            raise DataError(f"mode coverage: expected a positive {name}, got {value!r}")
+        if not math.isfinite(value):
+            raise DataError(f"mode coverage: expected a finite {name}, got {value!r}")
     samples = check_samples(samples, dim=centers.shape[1], name="samples").to(torch.float64)
     distances = torch.cdist(samples, centers.to(torch.float64))
     nearest = distances.min(dim=1)

@@ -56,6 +56,13 @@ class Learner:
         """The optimizers whose learning rates a schedule scales."""
         return []
 
+    @property
+    def features(self) -> int | None:
+        """The data dimension the model takes (its ``features``; ``None`` if it has none),
+        checked by :func:`fit` before the first step."""
+        features = getattr(self.model, "features", None)
+        return features if isinstance(features, int) else None
+
     def scale_learning_rate(self, factor: float) -> None:
         """Set every learning rate to ``factor`` times its initial value."""
         for optimizer in self.optimizers():
@@ -218,8 +225,13 @@ def fit(
 ) -> TrainingResult:
     """Train ``learner`` on ``train``, select by ``valid``; the model ends at its best
     held-out parameters. With ``run``, log to ``log.jsonl`` and checkpoint every epoch;
-    a ``run`` opened with ``resume=True`` continues from its checkpoint."""
-    train = check_samples(train, name="training data")
+    a ``run`` opened with ``resume=True`` continues from its checkpoint.
+
+    Raises:
+        DataError: the data are not finite ``(batch, features)`` tensors with the model's
+            ``features`` (for a GAN, its generator's output dimension).
+    """
+    train = check_samples(train, learner.features, name="training data")
     valid = check_samples(valid, dim=train.shape[1], name="held-out data")
     generator = torch.Generator().manual_seed(config.seed)
     state: dict[str, Any] = {"epoch": 0, "best_loss": math.inf, "best_epoch": 0, "best": None}

@@ -47,8 +47,12 @@ def test_models_and_datasets(tmp_path, capsys, model, dataset, plots):
         assert result["test_nll"]["kind"].startswith("negative ELBO")
     if model == "gan":
         assert len(result["mode_coverage"]["mode_fractions"]) == 8
+    if model in ("vae", "ae"):
+        assert "reconstruction_loss" not in result
+        assert set(result["reconstruction_error"]) == {"value", "error", "kind", "units"}
     if dataset == "ising":
         assert set(result["ising"]) >= {"data", "model"}
+        assert result["ising"]["data"]["independent_chains"] == 512
 
 
 def test_seed_reproduces_and_resume_extends(tmp_path, capsys):

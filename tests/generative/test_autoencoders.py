@@ -106,6 +106,50 @@ def test_autoencoder_samples_from_fitted_latent():
     assert model.sample(7, torch.Generator().manual_seed(1)).shape == (7, 2)
 
 
+def test_gaussian_autoencoder_samples_are_decoded_means():
+    # The plain autoencoder's unit width is no noise model: a sample is d(z) exactly, with
+    # z drawn from the fitted Gaussian (the same generator draws the same codes).
+    torch.manual_seed(0)
+    model = Autoencoder(2, latent=2, hidden=8)
+    model.fit_latent(torch.randn(200, 2, generator=torch.Generator().manual_seed(0)))
+    samples = model.sample(500, torch.Generator().manual_seed(1))
+    noise = torch.randn(500, 2, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        means = model.decoder.mean(model.latent_mean + noise @ model.latent_factor.T)
+    spread = float((samples - means).pow(2).sum(-1).mean())
+    assert spread < 1e-10  # was 2 (one unit of variance per feature) when samples were noisy
+
+
+def test_bernoulli_autoencoder_samples_are_bits():
+    torch.manual_seed(0)
+    model = Autoencoder(16, latent=2, hidden=8, likelihood="bernoulli")
+    model.fit_latent(ising_bits(50))
+    assert set(model.sample(40, torch.Generator().manual_seed(1)).unique().tolist()) <= {0.0, 1.0}
+
+
+@pytest.mark.parametrize("kind", [VariationalAutoencoder, Autoencoder])
+@pytest.mark.parametrize("likelihood", ["bernoulli", "gaussian"])
+def test_sampling_stays_on_the_model_device(kind, likelihood):
+    # The meta device stands in for an accelerator: noise drawn on the CPU would not mix.
+    model = kind(3, latent=2, hidden=8, likelihood=likelihood).to("meta")
+    assert model.sample(5).device.type == "meta"
+
+
+@pytest.mark.parametrize("kind", [VariationalAutoencoder, Autoencoder])
+@pytest.mark.parametrize(
+    "values",
+    [
+        pytest.param([[1.0, -1.0, 1.0, -1.0]], id="spins"),
+        pytest.param([[0.0, 0.5, 1.0, 0.0]], id="fraction"),
+        pytest.param([[0.0, 1.0, 2.0, 0.0]], id="two"),
+    ],
+)
+def test_bernoulli_likelihood_refuses_data_that_are_not_bits(kind, values):
+    model = kind(4, 2, hidden=8, likelihood="bernoulli")
+    with pytest.raises(DataError, match=r"expected data with values in \{0, 1\}.*got values"):
+        model.loss(torch.tensor(values))
+
+
 def test_bad_input():
     model = VariationalAutoencoder(4, 2, hidden=8, likelihood="bernoulli")
     with pytest.raises(DataError, match="expected 4 features per sample, got 5"):

@@ -8,6 +8,7 @@ import pytest
 import torch
 from torch import nn
 
+from qgen.datasets import DataError
 from qgen.errors import ConfigError
 from qgen.generative.gan import GAN, discriminator_loss, generator_loss, gradient_penalty
 from qgen.generative.training import GANLearner, TrainingConfig, fit
@@ -74,6 +75,21 @@ def test_tanh_output_samples_spins():
     gan = GAN(9, output="tanh", hidden=8)
     samples = gan.sample(20, torch.Generator().manual_seed(0))
     assert set(samples.unique().tolist()) <= {-1.0, 1.0}
+
+
+def test_sampling_and_penalty_stay_on_the_model_device():
+    # The meta device stands in for an accelerator: noise drawn on the CPU would not mix.
+    gan = GAN(3, latent=2, hidden=8).to("meta")
+    assert gan.sample(4).device.type == "meta"
+    real = torch.zeros(4, 3, device="meta")
+    assert gradient_penalty(gan.discriminator, real, real).device.type == "meta"
+
+
+def test_training_refuses_data_of_the_wrong_dimension():
+    gan = GAN(2, latent=2, hidden=8)
+    data = torch.zeros(20, 3)
+    with pytest.raises(DataError, match="expected 2 features per sample, got 3"):
+        fit(GANLearner(gan), data, data, TrainingConfig(1, 10))
 
 
 @pytest.mark.parametrize(

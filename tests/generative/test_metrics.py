@@ -49,3 +49,19 @@ def test_bad_input():
         energy_distance(torch.zeros(0, 2), torch.zeros(4, 2))
     with pytest.raises(DataError, match="at least two"):
         energy_distance(torch.zeros(1, 2), torch.zeros(4, 2))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        pytest.param({"width": 0.0}, "positive width, got 0.0", id="width-zero"),
+        pytest.param({"width": -0.25}, "positive width, got -0.25", id="width-negative"),
+        pytest.param({"width": float("nan")}, "positive width", id="width-nan"),
+        pytest.param({"width": float("inf")}, "finite width", id="width-inf"),
+        pytest.param({"width": 0.25, "n_widths": 0.0}, "positive n_widths", id="n-widths"),
+    ],
+)
+def test_mode_coverage_refuses_a_width_that_is_not_positive(kwargs, match):
+    centers = torch.tensor([[0.0, 0.0], [5.0, 0.0]])
+    with pytest.raises(DataError, match=match):
+        mode_coverage(centers.repeat(10, 1), centers, **kwargs)
