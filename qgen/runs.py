@@ -213,7 +213,7 @@ class RunDirectory:
                 for table in sorted(set(stored) | set(wanted))
                 for key in sorted(set(stored.get(table, {})) | set(wanted.get(table, {})))
                 if stored.get(table, {}).get(key) != wanted.get(table, {}).get(key)
-                and not _resumable_change(table, key)
+                and key not in _RESUMABLE
             ]
             if differences:
                 raise RunDirectoryError(
@@ -268,11 +268,7 @@ class RunDirectory:
 
 
 # Keys that may change between a run and its resumption: how long to run and how loud.
-_RESUMABLE = {"iterations", "epochs", "checkpoint_every", "progress", "final_samples"}
-
-
-def _resumable_change(table: str, key: str) -> bool:
-    return key in _RESUMABLE
+_RESUMABLE = {"iterations", "epochs", "checkpoint_every", "final_samples"}
 
 
 def _complete_records(path: Path) -> Iterator[dict[str, Any]]:

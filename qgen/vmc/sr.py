@@ -25,8 +25,6 @@ reduces to gradient descent with rate ``η/(2λ)``.
 
 from __future__ import annotations
 
-from typing import Any
-
 import torch
 from torch import nn
 from torch.func import functional_call, jacrev, vmap
@@ -164,6 +162,3 @@ class SR:
 
     def __repr__(self) -> str:
         return f"SR(diag_shift={self.diag_shift}, method={self.method!r})"
-
-    def state_dict(self) -> dict[str, Any]:
-        return {"diag_shift": self.diag_shift, "method": self.method}

@@ -91,10 +91,6 @@ class PreparedRun:
     driver: VMC
     exact: ReferenceEnergy | None
 
-    @property
-    def magnetization(self) -> float | None:
-        return self.system.sector if self.options.u1 else None
-
 
 def prepare(system: System, options: VMCOptions) -> PreparedRun:
     """Build model, sampler, optimizer and driver, and look up the exact energy."""
