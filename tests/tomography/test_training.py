@@ -1,0 +1,184 @@
+"""Negative log-likelihood training against exact states.
+
+Fidelity bounds: a model that learned the empirical distribution of ``n`` z samples over
+``K`` outcomes has, for a positive state, an expected infidelity of about ``(K - 1)/(4n)``
+(the Hellinger distance of a multinomial estimate). For TFIM N=6 (K = 64 outcomes) and
+n = 4000 that is 0.004, so the asserted 0.99 leaves room for sampling noise and for the
+model's own error, and fails for a model that learned the wrong state (a product state
+has F < 0.9 here).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+import torch
+
+from qgen.exact import ground_state, sample_measurements
+from qgen.lattice import Chain
+from qgen.models import RNN
+from qgen.operators.hamiltonians import transverse_field_ising
+from qgen.runs import RunDirectory
+from qgen.tomography.losses import (
+    TrainingError,
+    exact_fidelity,
+    exact_log_partition,
+    negative_log_likelihood,
+)
+from qgen.tomography.training import TomographyTrainer
+
+
+@dataclass(frozen=True)
+class Data:
+    outcomes: torch.Tensor
+    bases: np.ndarray | None
+
+
+def tfim_state(n_sites: int) -> np.ndarray:
+    return ground_state(transverse_field_ising(Chain(n_sites, periodic=False), 1.0, 1.0))[1]
+
+
+def test_nll_gradient_matches_finite_differences() -> None:
+    torch.manual_seed(0)
+    model = RNN(4, hidden=4, phase=True, dtype=torch.float64)
+    rng = np.random.default_rng(0)
+    x = torch.from_numpy(rng.integers(0, 2, size=(12, 4)))
+    bases = rng.choice(np.array(list("XYZ")), size=(12, 4))
+    loss = negative_log_likelihood(model, x, bases)
+    loss.backward()
+    direction = [torch.randn_like(p) for p in model.parameters()]
+    analytic = sum(
+        float((p.grad * d).sum()) for p, d in zip(model.parameters(), direction, strict=True)
+    )
+    step = 1e-6
+    values = []
+    for sign in (1, -1):
+        with torch.no_grad():
+            for p, d in zip(model.parameters(), direction, strict=True):
+                p.add_(sign * step * d)
+            values.append(float(negative_log_likelihood(model, x, bases)))
+            for p, d in zip(model.parameters(), direction, strict=True):
+                p.sub_(sign * step * d)
+    numeric = (values[0] - values[1]) / (2 * step)
+    assert numeric == pytest.approx(analytic, rel=1e-6, abs=1e-8)
+
+
+def test_normalized_model_has_unit_partition_and_fidelity_is_exact() -> None:
+    torch.manual_seed(1)
+    model = RNN(5, hidden=6, phase=True, dtype=torch.float64)
+    assert float(exact_log_partition(model, 5).detach()) == pytest.approx(0.0, abs=1e-12)
+    from qgen.hilbert import all_configs
+
+    with torch.no_grad():
+        psi = model(all_configs(5)).exp().numpy()
+    assert exact_fidelity(model, psi, 5) == pytest.approx(1.0, abs=1e-12)
+    other = np.roll(psi, 1)
+    expected = abs(np.vdot(other, psi)) ** 2
+    assert exact_fidelity(model, other, 5) == pytest.approx(expected, abs=1e-12)
+
+
+def _trainer(psi: np.ndarray, n_sites: int, seed: int = 0, **options) -> TomographyTrainer:
+    train = sample_measurements(psi, "Z" * n_sites, 4000, seed=1)
+    validation = sample_measurements(psi, "Z" * n_sites, 1000, seed=2)
+    torch.manual_seed(seed)
+    model = RNN(n_sites, hidden=16)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    return TomographyTrainer(
+        model,
+        train,
+        validation,
+        optimizer,
+        batch_size=200,
+        target_psi=psi,
+        seed=seed,
+        **options,
+    )
+
+
+def test_rnn_learns_the_tfim_ground_state_from_z_data() -> None:
+    psi = tfim_state(6)
+    trainer = _trainer(psi, 6)
+    records = trainer.run(8, progress=False)
+    assert [r["epoch"] for r in records] == list(range(1, 9))
+    assert trainer.fidelity() >= 0.99
+    # The validation NLL cannot beat the Shannon entropy of the exact distribution by more
+    # than sampling noise (5 standard errors of the mean of -log p over 1000 samples).
+    p = np.abs(psi) ** 2
+    entropy = -np.sum(p * np.log(p))
+    spread = math.sqrt(np.sum(p * np.log(p) ** 2) - entropy**2) / math.sqrt(1000)
+    assert records[-1]["validation_nll"] > entropy - 5 * spread
+    assert records[-1]["validation_nll"] < entropy + 0.05
+
+
+def test_complex_two_qubit_state_from_pauli_bases() -> None:
+    """A phase head learns a complex state from data in all 9 two-qubit Pauli bases."""
+    psi = np.array([0.5, 0.5j, -0.5, 0.5 * np.exp(0.3j)])
+    bases = [a + b for a in "XYZ" for b in "XYZ"]
+    train = sample_measurements(psi, bases, 500, seed=3)
+    torch.manual_seed(0)
+    model = RNN(2, hidden=16, phase=True)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    trainer = TomographyTrainer(model, train, None, optimizer, batch_size=250, seed=0)
+    trainer.run(40, progress=False)
+    # 4500 samples over 9 bases x 4 outcomes: infidelity ~ 35/(4 * 4500) < 0.002.
+    assert trainer.fidelity() is None
+    assert exact_fidelity(model, psi, 2) >= 0.99
+
+
+def test_resume_reproduces_the_uninterrupted_run(tmp_path) -> None:
+    psi = tfim_state(4)
+    straight = _trainer(psi, 4)
+    straight.run(4, run_dir=RunDirectory(tmp_path / "a"), progress=False)
+
+    first = _trainer(psi, 4)
+    first.run(2, run_dir=RunDirectory(tmp_path / "b"), progress=False)
+    resumed = _trainer(psi, 4, seed=0)
+    run_dir = RunDirectory(tmp_path / "b", resume=True)
+    resumed.load_state_dict(run_dir.load_checkpoint())
+    resumed.run(4, run_dir=run_dir, progress=False)
+
+    for a, b in zip(straight.model.parameters(), resumed.model.parameters(), strict=True):
+        torch.testing.assert_close(a, b, atol=0, rtol=0)
+    log_a = [r["validation_nll"] for r in RunDirectory(tmp_path / "a", resume=True).read_log()]
+    log_b = [r["validation_nll"] for r in run_dir.read_log()]
+    assert log_a == log_b
+    assert len(log_a) == 4
+
+
+def test_early_stopping_returns_to_the_best_epoch() -> None:
+    psi = tfim_state(4)
+    trainer = _trainer(psi, 4, patience=2)
+    # A learning rate this large makes the validation NLL wander, so it must stop early.
+    for group in trainer.optimizer.param_groups:
+        group["lr"] = 0.3
+    records = trainer.run(60, progress=False)
+    assert trainer.stopped_early
+    assert len(records) < 60
+    best = min(records, key=lambda r: r["validation_nll"])
+    assert trainer.best_epoch == best["epoch"]
+    assert records[-1]["epoch"] - best["epoch"] == 2
+    assert trainer.nll(*trainer.validation) == pytest.approx(best["validation_nll"], abs=1e-6)
+
+
+def test_bad_input() -> None:
+    psi = tfim_state(4)
+    model = RNN(4, hidden=4)
+    optimizer = torch.optim.Adam(model.parameters())
+    good = Data(torch.zeros(3, 4, dtype=torch.long), None)
+    with pytest.raises(TrainingError, match=r"shape \(n > 0, 4\), got \(3, 5\)"):
+        TomographyTrainer(model, Data(torch.zeros(3, 5, dtype=torch.long), None), None, optimizer)
+    with pytest.raises(TrainingError, match="outcomes 0 or 1"):
+        TomographyTrainer(model, Data(torch.full((3, 4), 2), None), None, optimizer)
+    with pytest.raises(TrainingError, match="method in"):
+        TomographyTrainer(model, good, None, optimizer, method="sgd")
+    with pytest.raises(TrainingError, match="contrastive divergence needs an RBM"):
+        TomographyTrainer(model, good, None, optimizer, method="cd")
+    with pytest.raises(TrainingError, match=r"patience.*needs validation data"):
+        TomographyTrainer(model, good, None, optimizer, patience=3)
+    with pytest.raises(TrainingError, match=r"length 2\^4 = 16, got shape \(8,\)"):
+        TomographyTrainer(model, good, None, optimizer, target_psi=psi[:8])
+    with pytest.raises(TrainingError, match="N <= 20, got N = 21"):
+        exact_log_partition(RNN(21, hidden=2), 21)
