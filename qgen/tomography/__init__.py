@@ -12,11 +12,31 @@ from qgen.tomography.data import (
     save_measurements,
     save_psi,
 )
+from qgen.tomography.states import (
+    ghz_state,
+    ground_state_of,
+    load_basis_list,
+    named_state,
+    pairwise_bases,
+    product_state,
+    w_state,
+    w_state_with_phases,
+    z_basis,
+)
 
 __all__ = [
     "MeasurementData",
+    "ghz_state",
+    "ground_state_of",
+    "load_basis_list",
     "load_measurements",
     "load_psi",
+    "named_state",
+    "pairwise_bases",
+    "product_state",
     "save_measurements",
     "save_psi",
+    "w_state",
+    "w_state_with_phases",
+    "z_basis",
 ]

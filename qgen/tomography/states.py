@@ -1,0 +1,225 @@
+r"""Target states for tomography and the lists of bases they are measured in.
+
+States are normalized complex128 vectors of the full ``2^N`` space in basis-index order
+(site 0 the most significant bit; bit 0 = spin up, :math:`\sigma^z = +1`):
+
+- GHZ: :math:`(|0\cdots0\rangle + |1\cdots1\rangle)/\sqrt2`;
+- W: :math:`\frac{1}{\sqrt N}\sum_i |0\cdots 1_i \cdots 0\rangle`, and the W state with
+  random phases :math:`\frac{1}{\sqrt N}\sum_i e^{i\phi_i}|0\cdots 1_i\cdots 0\rangle`
+  (Torlai et al., Nat. Phys. 14, 447 (2018), where the phases make the state invisible to
+  Z-basis data alone);
+- product states given one letter per site (:data:`PRODUCT_LETTERS`);
+- the exact ground state of any :class:`~qgen.system.System` (``qgen ed``'s systems).
+
+The bases are strings of one letter per site. :func:`pairwise_bases` gives the all-Z
+basis plus, for every pair of neighbouring sites ``(i, i+1)``, the bases with X or Y on
+the pair and Z elsewhere, as in Torlai et al. and QuCumber's tutorials.
+
+Example:
+    >>> from qgen.tomography.states import named_state, pairwise_bases
+    >>> named_state("ghz", 3).round(3).real.tolist()
+    [0.707, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.707]
+    >>> pairwise_bases(3)
+    ['ZZZ', 'XXZ', 'XYZ', 'YXZ', 'YYZ', 'ZXX', 'ZXY', 'ZYX', 'ZYY']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from qgen.datasets.base import DataError
+from qgen.exact.diagonalize import ground_state
+from qgen.system import System
+from qgen.tomography.data import _read_letter_rows
+
+__all__ = [
+    "PRODUCT_LETTERS",
+    "STATES",
+    "ghz_state",
+    "ground_state_of",
+    "load_basis_list",
+    "named_state",
+    "pairwise_bases",
+    "product_state",
+    "w_state",
+    "w_state_with_phases",
+    "z_basis",
+]
+
+_SQRT_HALF = 1 / np.sqrt(2)
+PRODUCT_LETTERS: dict[str, np.ndarray] = {
+    "0": np.array([1, 0], dtype=np.complex128),
+    "1": np.array([0, 1], dtype=np.complex128),
+    "+": _SQRT_HALF * np.array([1, 1], dtype=np.complex128),
+    "-": _SQRT_HALF * np.array([1, -1], dtype=np.complex128),
+    "r": _SQRT_HALF * np.array([1, 1j], dtype=np.complex128),
+    "l": _SQRT_HALF * np.array([1, -1j], dtype=np.complex128),
+}
+r"""Single-site states of :func:`product_state`: ``0`` = :math:`|{\uparrow}\rangle`
+(σᶻ = +1), ``1`` = :math:`|{\downarrow}\rangle`, ``+``/``-`` the σˣ eigenstates
+:math:`(|0\rangle \pm |1\rangle)/\sqrt2`, ``r``/``l`` the σʸ eigenstates
+:math:`(|0\rangle \pm i|1\rangle)/\sqrt2` (outcome 0 / 1 of a Y measurement in
+:mod:`qgen.exact.measurement`)."""
+
+
+def _check_sites(n_sites: int, least: int = 1) -> int:
+    if isinstance(n_sites, bool) or not isinstance(n_sites, int | np.integer) or n_sites < least:
+        raise DataError(f"expected a number of sites >= {least}, got {n_sites!r}")
+    if n_sites > 30:
+        raise DataError(f"refusing to build a state vector of 2^{n_sites} amplitudes")
+    return int(n_sites)
+
+
+def ghz_state(n_sites: int) -> np.ndarray:
+    r"""Greenberger–Horne–Zeilinger state :math:`(|0\cdots0\rangle + |1\cdots1\rangle)/\sqrt2`.
+
+    Every bipartition has :math:`S_\alpha = \ln 2`.
+    """
+    n = _check_sites(n_sites, 2)
+    psi = np.zeros(1 << n, dtype=np.complex128)
+    psi[0] = psi[-1] = _SQRT_HALF
+    return psi
+
+
+def _one_excitation(phases: np.ndarray) -> np.ndarray:
+    n = phases.size
+    psi = np.zeros(1 << n, dtype=np.complex128)
+    # Site i down (bit 1) is basis index 2^(N-1-i): site 0 is the most significant bit.
+    psi[1 << np.arange(n - 1, -1, -1)] = np.exp(1j * phases) / np.sqrt(n)
+    return psi
+
+
+def w_state(n_sites: int) -> np.ndarray:
+    r"""W state :math:`\frac{1}{\sqrt N}\sum_i |0\cdots 1_i \cdots 0\rangle` (one down spin).
+
+    A subsystem of ``ℓ`` sites has :math:`\rho_A` with eigenvalues
+    :math:`\ell/N` and :math:`1 - \ell/N`.
+    """
+    return _one_excitation(np.zeros(_check_sites(n_sites, 2)))
+
+
+def w_state_with_phases(n_sites: int, seed: int = 0) -> np.ndarray:
+    r"""W state with a random phase per term, :math:`\phi_i` uniform in :math:`[0, 2\pi)`.
+
+    The phases come from ``numpy.random.default_rng(seed)``: the same seed, the same state.
+    Its Z-basis distribution equals the plain W state's; only X/Y data reveal the phases
+    (Torlai et al., Nat. Phys. 14, 447 (2018)).
+    """
+    n = _check_sites(n_sites, 2)
+    return _one_excitation(np.random.default_rng(seed).uniform(0, 2 * np.pi, size=n))
+
+
+def product_state(letters: str, n_sites: int | None = None) -> np.ndarray:
+    """Product state, one letter of :data:`PRODUCT_LETTERS` per site.
+
+    Args:
+        letters: e.g. ``"0101"`` (Néel), ``"++++"``, ``"0+r1"``; a single letter is
+            repeated on every site when ``n_sites`` is given.
+        n_sites: the number of sites; by default ``len(letters)``.
+
+    Raises:
+        DataError: unknown letters, or a length other than ``n_sites``.
+    """
+    if not isinstance(letters, str) or not letters:
+        raise DataError(
+            f"expected a string of letters from {list(PRODUCT_LETTERS)}, got {letters!r}"
+        )
+    if n_sites is not None:
+        n = _check_sites(n_sites)
+        if len(letters) == 1:
+            letters = letters * n
+        elif len(letters) != n:
+            raise DataError(
+                f"expected {n} letters (one per site) or one letter for every site, "
+                f"got {len(letters)}: {letters!r}"
+            )
+    unknown = sorted(set(letters) - set(PRODUCT_LETTERS))
+    if unknown:
+        raise DataError(
+            f"expected product-state letters from {list(PRODUCT_LETTERS)}, got {unknown} "
+            f"in {letters!r}"
+        )
+    _check_sites(len(letters))
+    psi = np.ones(1, dtype=np.complex128)
+    for letter in letters:
+        psi = np.kron(psi, PRODUCT_LETTERS[letter])
+    return psi
+
+
+def ground_state_of(system: System) -> np.ndarray:
+    """The exact ground state of a system (as ``qgen ed`` builds it), normalized, full space.
+
+    In the system's magnetization sector when it has one; with the sign rule when asked.
+    """
+    hamiltonian = system.build_hamiltonian()
+    _, psi = ground_state(hamiltonian, sector=system.sector)
+    return np.asarray(psi, dtype=np.complex128)
+
+
+STATES: dict[str, Callable[[int, int], np.ndarray]] = {
+    "ghz": lambda n, seed: ghz_state(n),
+    "w": lambda n, seed: w_state(n),
+    "w-phases": w_state_with_phases,
+}
+"""Named states of :func:`named_state`, each ``(n_sites, seed) -> psi``."""
+
+
+def named_state(name: str, n_sites: int, seed: int = 0) -> np.ndarray:
+    """A state by name: ``"ghz"``, ``"w"``, ``"w-phases"`` or ``"product:<letters>"``.
+
+    ``product:+`` is :math:`|+\\rangle^{\\otimes N}`, ``product:0101`` the Néel state (see
+    :func:`product_state`). ``seed`` sets the random phases of ``"w-phases"``.
+    """
+    if isinstance(name, str) and name.startswith("product:"):
+        return product_state(name.removeprefix("product:"), n_sites)
+    if name not in STATES:
+        raise DataError(f"expected a state in {[*STATES, 'product:<letters>']}, got {name!r}")
+    return STATES[name](n_sites, seed)
+
+
+# --- bases ---------------------------------------------------------------------------------
+
+
+def z_basis(n_sites: int) -> list[str]:
+    """The single basis ``["ZZ…Z"]``: what positive states need."""
+    return ["Z" * _check_sites(n_sites)]
+
+
+def pairwise_bases(n_sites: int, letters: str = "XY", periodic: bool = False) -> list[str]:
+    """All-Z plus every neighbouring pair ``(i, i+1)`` rotated to ``letters``, Z elsewhere.
+
+    With the default ``letters="XY"`` each pair gives XX, XY, YX, YY: ``1 + 4 (N − 1)``
+    bases on an open chain (``+ 4`` with ``periodic``, the pair ``(N−1, 0)``). Letters may
+    include Z (``"XYZ"``); repeated bases are listed once, in order of first appearance.
+
+    Torlai et al., Nat. Phys. 14, 447 (2018) reconstruct W states from such bases.
+    """
+    n = _check_sites(n_sites, 2)
+    if not isinstance(letters, str) or not letters or set(letters) - set("XYZ"):
+        raise DataError(f"expected pair letters from X, Y, Z such as 'XY', got {letters!r}")
+    pairs = [(i, i + 1) for i in range(n - 1)]
+    if periodic and n > 2:
+        pairs.append((n - 1, 0))
+    bases = {"Z" * n: None}
+    for i, j in pairs:
+        for a in letters:
+            for b in letters:
+                basis = ["Z"] * n
+                basis[i], basis[j] = a, b
+                bases["".join(basis)] = None
+    return list(bases)
+
+
+def load_basis_list(path: str | Path, n_sites: int | None = None) -> list[str]:
+    """Bases to measure in, one per line (``"X Z Y"`` or ``"XZY"``), like QuCumber's
+    ``qubits_bases.txt``.
+
+    Raises:
+        DataError: a missing or empty file, a line of the wrong length or with letters
+            other than X/Y/Z (file and line named).
+    """
+    rows = _read_letter_rows(Path(path), n_sites, "basis")
+    return ["".join(row) for row in rows]
