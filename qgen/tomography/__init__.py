@@ -12,6 +12,19 @@ from qgen.tomography.data import (
     save_measurements,
     save_psi,
 )
+from qgen.tomography.estimators import (
+    EstimatorError,
+    ExactWaveFunction,
+    correlator,
+    fidelity,
+    kl_divergence,
+    magnetization,
+    observable,
+    renyi2,
+    renyi2_curve,
+    state_vector,
+    swap_values,
+)
 from qgen.tomography.states import (
     ghz_state,
     ground_state_of,
@@ -25,17 +38,28 @@ from qgen.tomography.states import (
 )
 
 __all__ = [
+    "EstimatorError",
+    "ExactWaveFunction",
     "MeasurementData",
+    "correlator",
+    "fidelity",
     "ghz_state",
     "ground_state_of",
+    "kl_divergence",
     "load_basis_list",
     "load_measurements",
     "load_psi",
+    "magnetization",
     "named_state",
+    "observable",
     "pairwise_bases",
     "product_state",
+    "renyi2",
+    "renyi2_curve",
     "save_measurements",
     "save_psi",
+    "state_vector",
+    "swap_values",
     "w_state",
     "w_state_with_phases",
     "z_basis",
