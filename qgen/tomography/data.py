@@ -36,6 +36,7 @@ Example:
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,15 +46,20 @@ import numpy as np
 import torch
 
 from qgen.datasets.base import DataError
-from qgen.exact.measurement import MeasurementSamples
-from qgen.runs import atomic_write_bytes, atomic_write_text
+from qgen.errors import QgenError
+from qgen.exact.measurement import MeasurementSamples, sample_measurements
+from qgen.runs import atomic_write_bytes, atomic_write_text, to_json
 
 __all__ = [
+    "DATASET_FILE",
     "FORMATS",
     "PSI_TOLERANCE",
     "MeasurementData",
     "load_measurements",
     "load_psi",
+    "measure",
+    "refuse_existing_dataset",
+    "save_dataset",
     "save_measurements",
     "save_psi",
 ]
@@ -420,8 +426,8 @@ def load_measurements(
     """Read a measurement data set.
 
     Args:
-        path: an ``.npz`` archive, or a QuCumber samples file (one measurement of 0/1 per
-            line, separated by spaces).
+        path: an ``.npz`` archive, a QuCumber samples file (one measurement of 0/1 per
+            line, separated by spaces), or a data set directory (:func:`save_dataset`).
         bases: QuCumber format only: the bases file, one line of letters per sample
             (``"X Z Y"`` or ``"XZY"``); without it every measurement is in the Z basis.
         psi: the target state: a QuCumber psi file (``"Re Im"`` per line) or a vector.
@@ -435,6 +441,10 @@ def load_measurements(
             normalized.
     """
     path = Path(path)
+    if path.is_dir():
+        if bases is not None or psi is not None:
+            raise DataError(f"{path}: a data set directory holds its own bases and psi")
+        return _load_dataset(path)
     kind = _format_of(path, format)
     if kind == "npz":
         if bases is not None:
@@ -515,3 +525,115 @@ def save_measurements(
         written["psi"] = _companion(path, "psi")
         atomic_write_text(written["psi"], _format_psi(data.psi))
     return written
+
+
+# --- data set directories -------------------------------------------------------------------
+
+DATASET_FILE = "dataset.json"
+"""The description of a data set directory, written last (its presence marks a complete set)."""
+
+_MEASUREMENTS = {"npz": "measurements.npz", "qucumber": "measurements.txt"}
+
+
+def measure(
+    psi: np.ndarray, bases: str | Sequence[str], samples_per_basis: int, seed: int = 0
+) -> MeasurementData:
+    """Exact measurements of ``psi``: ``samples_per_basis`` in each basis, ψ kept beside.
+
+    A thin wrapper of :func:`qgen.exact.sample_measurements` (same seed, same data).
+    """
+    try:
+        samples = sample_measurements(psi, bases, samples_per_basis, seed=seed)
+    except QgenError as error:
+        raise DataError(str(error)) from None
+    return MeasurementData.from_samples(samples, np.asarray(psi, dtype=np.complex128))
+
+
+_DATASET_NAMES = (
+    DATASET_FILE,
+    "measurements.npz",
+    "measurements.txt",
+    "measurements_bases.txt",
+    "psi.txt",
+    "bases.txt",
+)
+
+
+def refuse_existing_dataset(directory: str | Path) -> None:
+    """Raise :class:`DataError` when ``directory`` holds any file of a data set.
+
+    Call it before expensive work; :func:`save_dataset` calls it too.
+    """
+    directory = Path(directory)
+    existing = [name for name in _DATASET_NAMES if (directory / name).exists()]
+    if existing:
+        raise DataError(
+            f"{directory} already holds a data set ({', '.join(existing)}); refusing to "
+            "overwrite it: choose another directory or remove it"
+        )
+
+
+def save_dataset(
+    data: MeasurementData,
+    directory: str | Path,
+    format: str = "npz",
+    bases: Sequence[str] | None = None,
+    info: dict[str, Any] | None = None,
+) -> dict[str, Path]:
+    """Write a data set directory, refusing to overwrite one.
+
+    Files: the measurements (``measurements.npz``, or QuCumber's ``measurements.txt`` and
+    ``measurements_bases.txt``), ``psi.txt`` (the target state in QuCumber's format, when
+    known), ``bases.txt`` (the distinct bases, one per line, or ``bases`` as given) and,
+    last, ``dataset.json`` (sizes, file names, and ``info``). :func:`load_measurements`
+    reads the directory back.
+
+    Raises:
+        DataError: the directory already holds any of these files.
+    """
+    if format not in _MEASUREMENTS:
+        raise DataError(f"expected a format in {sorted(_MEASUREMENTS)}, got {format!r}")
+    directory = Path(directory)
+    names = {"measurements": _MEASUREMENTS[format], "basis_list": "bases.txt"}
+    if format == "qucumber":
+        names["bases"] = _companion(Path(names["measurements"]), "bases").name
+    if data.psi is not None:
+        names["psi"] = "psi.txt"
+    refuse_existing_dataset(directory)
+    to_save = data if format == "npz" else MeasurementData(data.outcomes, data.bases)
+    save_measurements(to_save, directory / names["measurements"], format)
+    if data.psi is not None:
+        save_psi(data.psi, directory / "psi.txt")
+    basis_list = list(data.basis_groups()) if bases is None else list(bases)
+    atomic_write_text(directory / "bases.txt", "".join(" ".join(b) + "\n" for b in basis_list))
+    description = {
+        "format": format,
+        "n_samples": data.n_samples,
+        "n_sites": data.n_sites,
+        "bases": basis_list,
+        "files": names,
+        **(info or {}),
+    }
+    atomic_write_text(directory / DATASET_FILE, to_json(description, indent=2) + "\n")
+    return {key: directory / name for key, name in {**names, "dataset": DATASET_FILE}.items()}
+
+
+def _load_dataset(directory: Path) -> MeasurementData:
+    path = directory / DATASET_FILE
+    try:
+        description = json.loads(path.read_text(encoding="utf-8"))
+        files = description["files"]
+        kind = description["format"]
+        measurements = directory / files["measurements"]
+    except FileNotFoundError:
+        raise DataError(
+            f"{directory} is a directory without {DATASET_FILE}: expected a data set "
+            "directory written by qgen data, or a data file"
+        ) from None
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise DataError(f"{path}: not a readable data set description ({error!r})") from None
+    if kind not in _MEASUREMENTS:
+        raise DataError(f"{path}: expected format in {sorted(_MEASUREMENTS)}, got {kind!r}")
+    psi = directory / files["psi"] if "psi" in files and kind == "qucumber" else None
+    bases = directory / files["bases"] if kind == "qucumber" else None
+    return load_measurements(measurements, bases=bases, psi=psi, format=kind)

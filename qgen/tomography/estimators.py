@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -44,6 +45,7 @@ from torch import nn
 
 from qgen.errors import QgenError
 from qgen.exact.measurement import measurement_probabilities
+from qgen.exact.states import expectation, renyi_entropy
 from qgen.hilbert import all_configs, configs_to_indices, indices_to_configs
 from qgen.operators import observables
 from qgen.operators.pauli import PauliSum
@@ -55,6 +57,7 @@ __all__ = [
     "EstimatorError",
     "ExactWaveFunction",
     "correlator",
+    "exact_values",
     "fidelity",
     "kl_divergence",
     "magnetization",
@@ -442,3 +445,22 @@ def renyi2_curve(
             raise EstimatorError(f"expected subsystem sizes in 1..{n_sites - 1}, got {size!r}")
         curve[int(size)] = renyi2(model, x, y, range(int(size)), chunk_size)
     return curve
+
+
+def exact_values(psi: np.ndarray, sizes: Iterable[int] | None = None) -> dict[str, Any]:
+    r"""The exact counterparts of the estimators for a known state, for reports and plots:
+    ``{"sx": ..., "sy": ..., "sz": ...}`` (site-averaged :math:`\langle\sigma^a\rangle`)
+    and ``"renyi2"``: :math:`S_2` of the first ``ℓ`` sites for ``ℓ`` in ``sizes``
+    (default ``1 … N // 2``), from :mod:`qgen.exact`."""
+    target, n_sites = _target(psi)
+    values: dict[str, Any] = {
+        f"s{letter.lower()}": complex(
+            expectation(observables.magnetization(letter, n_sites), target)
+        ).real
+        for letter in "XYZ"
+    }
+    lengths = range(1, n_sites // 2 + 1) if sizes is None else sizes
+    values["renyi2"] = {
+        int(size): renyi_entropy(target, list(range(int(size))), alpha=2) for size in lengths
+    }
+    return values
