@@ -123,6 +123,9 @@ class TomographyTrainer:
             raise TrainingError(f"expected a model with an integer n_sites, got {n_sites!r}")
         self.n_sites = n_sites
         self.normalized = isinstance(model, AutoregressiveModel)
+        self._enumerable = self.normalized or bool(
+            getattr(model, "exact_partition_available", n_sites <= MAX_EXACT_SITES)
+        )
         if method is None:
             method = "exact" if self.normalized or n_sites <= 12 else "cd"
         if method not in METHODS:
@@ -132,10 +135,11 @@ class TomographyTrainer:
                 f"contrastive divergence needs an RBM wave function with Gibbs chains, "
                 f"got {type(model).__name__}"
             )
-        if method == "exact" and not self.normalized and n_sites > MAX_EXACT_SITES:
+        if method == "exact" and not self._enumerable:
             raise TrainingError(
-                f"exact gradients of an RBM enumerate 2^N configurations: expected "
-                f"N <= {MAX_EXACT_SITES}, got N = {n_sites}; use method='cd'"
+                f"exact gradients of an unnormalized model enumerate 2^N configurations "
+                f"(or 2^M hidden states): expected N <= {MAX_EXACT_SITES}, got N = {n_sites}; "
+                "use method='cd'"
             )
         for name, value in (("batch size", batch_size), ("CD steps", cd_steps)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -179,12 +183,12 @@ class TomographyTrainer:
 
     # --- losses -----------------------------------------------------------------------------
 
-    def _enumerable(self) -> bool:
-        return self.normalized or self.n_sites <= MAX_EXACT_SITES
-
     def _log_partition(self) -> torch.Tensor | float:
         if self.normalized:
             return 0.0
+        exact = getattr(self.model, "exact_log_partition", None)
+        if callable(exact):
+            return exact()
         return exact_log_partition(self.model, self.n_sites)
 
     def _negative_phase(self, batch: torch.Tensor) -> torch.Tensor:
@@ -226,7 +230,7 @@ class TomographyTrainer:
     @torch.no_grad()
     def nll(self, outcomes: torch.Tensor, codes: torch.Tensor) -> float | None:
         """Exact mean NLL of measurements (None for an RBM too large to enumerate)."""
-        if not self._enumerable():
+        if not self._enumerable:
             return None
         values = torch.cat(
             [
