@@ -11,12 +11,20 @@ state (``--state ghz|w|w-phases|product:<letters>``, ``--size`` sites). It is me
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from qgen.cli.system_args import add_system_arguments, system_table_from_arguments
+import numpy as np
+
+from qgen.cli.system_args import (
+    add_system_arguments,
+    system_from_arguments,
+    system_table_from_arguments,
+)
 from qgen.datasets.base import DataError
 from qgen.errors import ConfigError, QgenError
 from qgen.exact.states import expectation
@@ -103,18 +111,14 @@ def parse_bases(text: str, n_sites: int) -> list[str]:
     return bases
 
 
-def _target(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
-    """The state to measure and what to record about it."""
+def _target(args: argparse.Namespace) -> tuple[int, bool, Callable[[], np.ndarray]]:
+    """The number of sites, whether the system is periodic, and how to build the state
+    (validated now, built later, so that bad flags fail before any expensive work)."""
     table, source = system_table_from_arguments(args)
     if args.state is None:
         system = System.from_mapping(table, source=source)
-        _log(f"qgen data: ground state of the {system.describe()}")
-        start = time.perf_counter()
-        psi = ground_state_of(system)
-        energy = complex(expectation(system.build_hamiltonian(), psi)).real
-        _log(f"qgen data: E0 = {energy:.12f} ({time.perf_counter() - start:.2f} s)")
-        info = {"state": "ground state", "system": system.to_table(), "energy": energy}
-        return psi, {**info, "periodic": system.periodic}
+        system.build_lattice()  # a size that does not fit the lattice fails here
+        return system.n_sites, system.periodic, lambda: _ground_state(system)
     extra = sorted(set(table) - {"size"})
     if extra:
         raise ConfigError(
@@ -124,15 +128,27 @@ def _target(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     if "size" not in table:
         raise ConfigError(f"--state {args.state} needs --size (the number of sites)")
     try:
-        size = parse_size(table["size"])
+        n_sites = math.prod(parse_size(table["size"]))
     except QgenError as error:
         raise ConfigError(f"--size: {error}") from None
-    n_sites = 1
-    for length in size:
-        n_sites *= length
-    _log(f"qgen data: {args.state} state of {n_sites} sites")
-    psi = named_state(args.state, n_sites, seed=args.seed)
-    return psi, {"state": args.state, "system": None, "periodic": False}
+    psi = named_state(args.state, n_sites, seed=args.seed)  # cheap: fails early on bad names
+    return n_sites, False, lambda: psi
+
+
+def _ground_state(system: System) -> np.ndarray:
+    _log(f"qgen data: ground state of the {system.describe()}")
+    start = time.perf_counter()
+    psi = ground_state_of(system)
+    _log(f"qgen data: exact diagonalization in {time.perf_counter() - start:.2f} s")
+    return psi
+
+
+def _describe_state(args: argparse.Namespace, psi: np.ndarray) -> dict[str, Any]:
+    if args.state is not None:
+        return {"state": args.state, "system": None}
+    system = system_from_arguments(args)
+    energy = complex(expectation(system.build_hamiltonian(), psi)).real
+    return {"state": "ground state", "system": system.to_table(), "energy": energy}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -144,15 +160,15 @@ def run(args: argparse.Namespace) -> int:
         refuse_existing_dataset(out)
     except DataError as error:
         raise DataError(f"--out: {error}") from None
-    psi, info = _target(args)
-    n_sites = psi.size.bit_length() - 1
-    periodic = info.pop("periodic")
+    n_sites, periodic, build_state = _target(args)
     if args.pairwise:
         bases = pairwise_bases(n_sites, periodic=periodic)
     elif args.bases_file is not None:
         bases = load_basis_list(args.bases_file, n_sites)
     else:
         bases = parse_bases(args.bases or "Z", n_sites)
+    psi = build_state()
+    info = _describe_state(args, psi)
     start = time.perf_counter()
     data = measure(psi, bases, args.samples, seed=args.seed)
     seconds = time.perf_counter() - start
