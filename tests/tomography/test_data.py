@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from qgen.exact import expectation, measurement_probabilities, sample_measuremen
 from qgen.hilbert import configs_to_indices
 from qgen.operators.observables import correlation
 from qgen.tomography import MeasurementData, load_measurements, load_psi, save_measurements
+from qgen.tomography.data import measure, refuse_existing_dataset, save_dataset
 
 QUCUMBER = Path(__file__).resolve().parents[3] / "shared" / "data" / "qucumber"
 needs_qucumber = pytest.mark.skipif(
@@ -376,3 +378,43 @@ def test_split_of_one_sample():
     data = MeasurementData(torch.zeros(1, 2, dtype=torch.int64), np.full((1, 2), "Z"))
     with pytest.raises(DataError, match="cannot split 1 sample"):
         data.split(0.5, seed=0)
+
+
+# --- data set directories -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("format", ["npz", "qucumber"])
+def test_data_set_directory_round_trip(tmp_path, format):
+    psi = random_state(3, 2)
+    data = measure(psi, ["ZZZ", "XYX"], 30, seed=4)
+    assert data.n_samples == 60
+    files = save_dataset(data, tmp_path / "set", format, info={"note": "test"})
+    description = json.loads(files["dataset"].read_text())
+    assert description["note"] == "test"
+    assert description["bases"] == ["ZZZ", "XYX"]
+    assert (tmp_path / "set" / "bases.txt").read_text() == "Z Z Z\nX Y X\n"
+    loaded = load_measurements(tmp_path / "set")
+    assert torch.equal(loaded.outcomes, data.outcomes)
+    assert np.array_equal(loaded.bases, data.bases)
+    assert np.array_equal(loaded.psi, data.psi)
+    with pytest.raises(DataError, match="already holds a data set"):
+        save_dataset(data, tmp_path / "set", format)
+
+
+def test_measure_is_seeded_and_checks_its_input():
+    psi = random_state(2, 0)
+    assert torch.equal(measure(psi, "XY", 20, seed=1).outcomes, measure(psi, "XY", 20, 1).outcomes)
+    with pytest.raises(DataError, match="basis of 2 letters"):
+        measure(psi, "XYZ", 20)
+
+
+def test_bad_data_set_directories(tmp_path):
+    with pytest.raises(DataError, match=r"directory without dataset\.json"):
+        load_measurements(tmp_path)
+    write(tmp_path, "dataset.json", "{not json")
+    with pytest.raises(DataError, match=r"dataset\.json: not a readable data set description"):
+        load_measurements(tmp_path)
+    with pytest.raises(DataError, match="holds its own bases and psi"):
+        load_measurements(tmp_path, bases=tmp_path / "b.txt")
+    with pytest.raises(DataError, match="already holds a data set"):
+        refuse_existing_dataset(tmp_path)

@@ -28,6 +28,7 @@ from qgen.tomography.estimators import (
     EstimatorError,
     ExactWaveFunction,
     correlator,
+    exact_values,
     fidelity,
     kl_divergence,
     observable,
@@ -37,7 +38,7 @@ from qgen.tomography.estimators import (
     swap_values,
 )
 from qgen.tomography.estimators import magnetization as model_magnetization
-from qgen.tomography.states import ghz_state, w_state, w_state_with_phases
+from qgen.tomography.states import ghz_state, product_state, w_state, w_state_with_phases
 
 SCALE = 3.7 * np.exp(0.4j)  # an unnormalized model with an arbitrary global phase
 
@@ -233,6 +234,15 @@ def test_estimators_on_an_autoregressive_model():
     assert_within(fidelity(model, target, samples, method="monte-carlo"), exact)
     assert_within(model_magnetization(model, samples, "Y"), expectation(magnetization("Y", 6), psi))
     assert_within(renyi2(model, samples, None, [0, 1]), renyi_entropy(psi, [0, 1], alpha=2))
+
+
+def test_exact_values_of_known_states():
+    ghz = exact_values(ghz_state(6))
+    assert ghz["renyi2"] == pytest.approx({1: math.log(2), 2: math.log(2), 3: math.log(2)})
+    assert (ghz["sx"], ghz["sy"], ghz["sz"]) == pytest.approx((0, 0, 0), abs=1e-14)
+    plus = exact_values(product_state("+r0+"), sizes=[1, 3])
+    assert (plus["sx"], plus["sy"], plus["sz"]) == pytest.approx((0.5, 0.25, 0.25))
+    assert plus["renyi2"] == pytest.approx({1: 0, 3: 0}, abs=1e-12)
 
 
 # --- bad requests ----------------------------------------------------------------------------
