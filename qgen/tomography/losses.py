@@ -18,7 +18,6 @@ Phys. 7, 009 (2019)).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import numpy as np
@@ -31,13 +30,12 @@ from qgen.tomography.rotations import log_probabilities
 __all__ = [
     "MAX_EXACT_SITES",
     "TrainingError",
-    "exact_fidelity",
     "exact_log_partition",
     "negative_log_likelihood",
 ]
 
 MAX_EXACT_SITES = 20
-"""Largest system whose ``2^N`` configurations are enumerated for log Z and fidelity."""
+"""Largest system whose ``2^N`` configurations are enumerated for log Z."""
 
 WaveFunction = Callable[[torch.Tensor], torch.Tensor]
 
@@ -80,30 +78,6 @@ def negative_log_likelihood(
     :func:`exact_log_partition` for an RBM.
     """
     return -log_probabilities(model, outcomes, bases).mean() + log_partition
-
-
-@torch.no_grad()
-def exact_fidelity(
-    model: WaveFunction, psi: np.ndarray, n_sites: int, chunk_size: int = 1 << 16
-) -> float:
-    r"""Fidelity :math:`|\langle\psi_{target}|\psi\rangle|^2/(\langle\psi|\psi\rangle
-    \langle\psi_{target}|\psi_{target}\rangle)` by enumeration (``N <= 20``)."""
-    _check_enumerable(n_sites, "the exact fidelity")
-    target = np.asarray(psi, dtype=np.complex128)
-    if target.shape != (1 << n_sites,):
-        raise TrainingError(
-            f"expected a target state of length 2^{n_sites} = {1 << n_sites}, "
-            f"got shape {target.shape}"
-        )
-    x = all_configs(n_sites, device=_device(model))
-    log_psi = torch.cat([model(part) for part in x.split(chunk_size)])
-    log_psi = log_psi.to(torch.complex128).cpu()
-    shift = float(log_psi.real.max())
-    amplitudes = torch.exp(log_psi - shift).numpy()
-    overlap = np.vdot(target, amplitudes)
-    norms = np.vdot(amplitudes, amplitudes).real * np.vdot(target, target).real
-    value = float(abs(overlap) ** 2 / norms)
-    return min(value, 1.0) if math.isfinite(value) else math.nan
 
 
 def _device(model: WaveFunction) -> torch.device:

@@ -38,10 +38,10 @@ from torch import nn
 
 from qgen.models.autoregressive import AutoregressiveModel
 from qgen.runs import RunDirectory
+from qgen.tomography.estimators import fidelity
 from qgen.tomography.losses import (
     MAX_EXACT_SITES,
     TrainingError,
-    exact_fidelity,
     exact_log_partition,
 )
 from qgen.tomography.rotations import basis_codes, log_probabilities
@@ -244,7 +244,8 @@ class TomographyTrainer:
         """Exact fidelity with the target state, or None without one (or for ``N > 20``)."""
         if self.target_psi is None or self.n_sites > MAX_EXACT_SITES:
             return None
-        return exact_fidelity(self.model, self.target_psi, self.n_sites)
+        with torch.no_grad():
+            return fidelity(self.model, self.target_psi, method="exact").mean
 
     # --- one epoch ----------------------------------------------------------------------------
 
