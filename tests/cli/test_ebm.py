@@ -1,0 +1,76 @@
+"""The ``qgen ebm`` command: one JSON object, a complete run directory, resume, and
+one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from qgen.cli.main import main
+
+QUICK = [
+    "--size", "4x4", "--temperature", "3", "--samples", "200", "--test-samples", "100",
+    "--hidden", "5", "--epochs", "2", "--batch-size", "50", "--nll-every", "1",
+    "--model-samples", "100", "--gibbs-steps", "10", "--bins", "8",
+]  # fmt: skip
+
+
+def run_json(capsys, *argv: str) -> dict:
+    assert main(["ebm", *argv, "--json"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.count("\n") == 1, "exactly one JSON object on stdout"
+    assert "qgen ebm:" in captured.err
+    return json.loads(captured.out)
+
+
+def test_json_run_directory_and_resume(tmp_path, capsys):
+    out = tmp_path / "run"
+    result = run_json(capsys, *QUICK, "--cd-k", "2", "--out", str(out))
+    assert result["method"] == "cd"
+    assert result["cd_k"] == 2
+    assert result["epochs_run"] == 2
+    assert result["test_nll"]["kind"] == "exact log Z"
+    assert set(result["ising"]["histograms"]["energy_per_site"]) >= {"tv", "tv_noise", "chi2"}
+    assert {"config.toml", "log.jsonl", "checkpoint.pt", "summary.json", "histograms.png"} <= {
+        path.name for path in out.iterdir()
+    }
+    resumed = run_json(capsys, *QUICK, "--cd-k", "2", "--out", str(out), "--resume")
+    assert resumed["epochs_run"] == 2
+    changed = main(["ebm", *QUICK, "--cd-k", "3", "--out", str(out), "--resume", "--json"])
+    assert changed == 2
+    assert "cd_k: stored 2, asked 3" in capsys.readouterr().err
+
+
+def test_pcd_is_the_default(capsys):
+    result = run_json(capsys, *QUICK)
+    assert result["method"] == "pcd"
+    assert result["cd_k"] == 1
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        pytest.param(["--hidden", "0"], "hidden units ≥ 1, got 0", id="hidden-zero"),
+        pytest.param(["--hidden", "-4"], "hidden units ≥ 1, got -4", id="hidden-negative"),
+        pytest.param(["--cd-k", "0"], "k (cd-k) ≥ 1, got 0", id="cd-k-zero"),
+        pytest.param(["--pcd", "--pcd-k", "0"], "k (cd-k) ≥ 1, got 0", id="pcd-k-zero"),
+        pytest.param(["--epochs", "0"], "epochs ≥ 1, got 0", id="epochs-zero"),
+        pytest.param(["--dataset", "moons"], "unknown dataset 'moons'", id="dataset"),
+        pytest.param(["--temperature", "0"], "temperature > 0, got 0.0", id="temperature"),
+        pytest.param(["--learning-rate", "-1"], "learning rate > 0", id="learning-rate"),
+        pytest.param(["--resume"], "--resume needs --out", id="resume-without-out"),
+    ],
+)
+def test_bad_input_is_one_line(capsys, flags, message):
+    assert main(["ebm", *QUICK, *flags]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("qgen ebm: error: ")
+    assert message in err
+    assert err.count("\n") == 1
+
+
+def test_cd_and_pcd_are_exclusive(capsys):
+    with pytest.raises(SystemExit):
+        main(["ebm", "--cd-k", "1", "--pcd"])
+    assert "not allowed with argument" in capsys.readouterr().err

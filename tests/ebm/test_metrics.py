@@ -1,0 +1,62 @@
+"""Histogram comparisons and error bars on cases whose answer is known."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from qgen.ebm import EBMError, compare_histograms, mean_and_error
+
+
+def test_mean_and_error_independent_and_by_chain():
+    values = torch.tensor([1.0, 2.0, 3.0, 4.0])
+    result = mean_and_error(values)
+    assert result["value"] == 2.5
+    assert result["error"] == pytest.approx(math.sqrt(5 / 3) / 2)
+    # Two chains, perfectly correlated within each: the error is that of the two chain
+    # means (1.5 and 3.5): std([1.5, 3.5]) / sqrt(2) = 1.
+    chained = mean_and_error(values, torch.tensor([0, 0, 1, 1]))
+    assert chained["value"] == 2.5
+    assert chained["error"] == pytest.approx(1.0)
+
+
+def test_known_total_variation():
+    model = torch.zeros(100)
+    data = torch.cat([torch.zeros(50), torch.ones(50)])
+    edges = torch.tensor([-0.5, 0.5, 1.5])
+    result = compare_histograms(model, data, bins=edges, generator=torch.Generator().manual_seed(0))
+    assert result["tv"] == pytest.approx(0.5)
+    assert result["model_frequencies"] == [1.0, 0.0]
+    assert result["data_frequencies"] == [0.5, 0.5]
+    assert result["chi2_p_value"] < 1e-6
+
+
+def test_same_law_is_within_noise_and_different_law_is_not():
+    generator = torch.Generator().manual_seed(1)
+    n = 4000
+    data = torch.randn(n, generator=generator)
+    chains = torch.arange(n) % 200
+    same = torch.randn(n, generator=generator)
+    shifted = torch.randn(n, generator=generator) + 0.3
+    within = compare_histograms(same, data, chains, bins=20, generator=generator)
+    # Two samples of one law: the TV is of the order of its noise level, and the χ²
+    # p-value is not small (both are statements about one draw; the bounds are loose).
+    assert within["tv"] < 2.5 * within["tv_noise"]
+    assert within["chi2_p_value"] > 1e-3
+    assert within["chi2_bins"] == 20
+    outside = compare_histograms(shifted, data, chains, bins=20, generator=generator)
+    assert outside["tv"] > 3 * outside["tv_noise"]
+    assert outside["chi2_p_value"] < 1e-6
+
+
+def test_bad_input():
+    with pytest.raises(EBMError, match="at least two independent Markov chains, got one"):
+        compare_histograms(torch.zeros(5), torch.zeros(5), torch.zeros(5, dtype=torch.long))
+    with pytest.raises(EBMError, match=r"one chain label per data value \(5\), got 4"):
+        compare_histograms(torch.zeros(5), torch.zeros(5), torch.arange(4))
+    with pytest.raises(EBMError, match="at least 2 model and 4 data values"):
+        compare_histograms(torch.zeros(1), torch.zeros(5))
+    with pytest.raises(EBMError, match="at least two values"):
+        mean_and_error(torch.zeros(1))
