@@ -7,12 +7,19 @@ import sys
 from collections.abc import Sequence
 
 from qgen._version import __version__
-from qgen.cli import data, ebm, ed, generative, vmc
+from qgen.cli import data, ebm, ed, generative, tomo, vmc
 from qgen.errors import QgenError
 
 __all__ = ["build_parser", "main"]
 
-SUBCOMMANDS = {"ed": ed, "vmc": vmc, "generative": generative, "data": data, "ebm": ebm}
+SUBCOMMANDS = {
+    "ed": ed,
+    "vmc": vmc,
+    "generative": generative,
+    "data": data,
+    "ebm": ebm,
+    "tomo": tomo,
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
