@@ -491,6 +491,15 @@ def _companion(path: Path, tag: str) -> Path:
     return path.with_name(f"{path.stem}_{tag}{path.suffix or '.txt'}")
 
 
+def _ascii_rows(codes: np.ndarray) -> bytes:
+    """ASCII codes ``(rows, N)`` as lines of space-separated characters."""
+    rows, n_sites = codes.shape
+    text = np.full((rows, 2 * n_sites), ord(" "), dtype=np.uint8)
+    text[:, 0::2] = codes
+    text[:, -1] = ord("\n")
+    return text.tobytes()
+
+
 def save_measurements(
     data: MeasurementData, path: str | Path, format: str = "auto"
 ) -> dict[str, Path]:
@@ -517,10 +526,11 @@ def save_measurements(
         np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]
         atomic_write_bytes(path, buffer.getvalue())
         return {"data": path}
-    rows = data.outcomes.numpy().astype("U1")
-    atomic_write_text(path, "".join(" ".join(row) + "\n" for row in rows))
+    outcomes = data.outcomes.cpu().numpy().astype(np.uint8) + ord("0")
+    atomic_write_bytes(path, _ascii_rows(outcomes))
     written = {"samples": path, "bases": _companion(path, "bases")}
-    atomic_write_text(written["bases"], "".join(" ".join(row) + "\n" for row in data.bases))
+    letters = data.bases.view("<u4").astype(np.uint8)  # one UCS-4 code unit per letter
+    atomic_write_bytes(written["bases"], _ascii_rows(letters))
     if data.psi is not None:
         written["psi"] = _companion(path, "psi")
         atomic_write_text(written["psi"], _format_psi(data.psi))
