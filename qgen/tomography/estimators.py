@@ -188,7 +188,7 @@ def _fidelity_monte_carlo(
     chunk_size: int,
 ) -> Stats:
     n_sites = target.size.bit_length() - 1
-    x = _check_samples(samples, n_sites, "samples")
+    x = _check_samples(samples, n_sites, "samples").cpu()  # the target vector lives on the CPU
     if target_samples is None:
         generator = torch.Generator().manual_seed(int(seed))
         cumulative = torch.from_numpy(np.cumsum(np.abs(target) ** 2))
@@ -196,7 +196,7 @@ def _fidelity_monte_carlo(
         index = torch.searchsorted(cumulative, uniform * cumulative[-1], right=True)
         y = indices_to_configs(index.clamp_(max=target.size - 1), n_sites)
     else:
-        y = _check_samples(target_samples, n_sites, "target_samples")
+        y = _check_samples(target_samples, n_sites, "target_samples").cpu()
     log_model_x = _evaluate(model, x, chunk_size)
     log_model_y = _evaluate(model, y, chunk_size)
     shift = log_model_x.real.mean()  # any constant: it cancels in the product
@@ -379,13 +379,38 @@ def swap_values(
     (Hastings, González, Kallin, Melko, PRL 104, 157201 (2010)).
     """
     x, y = _two_sets(x, y)
-    sites = torch.as_tensor(_subsystem(subsystem, x.shape[1]))
+    log_x, log_y = _evaluate(model, torch.cat([x, y]), chunk_size).split(x.shape[0])
+    return _swap(model, x, y, log_x, log_y, subsystem, chunk_size)
+
+
+def _swap(
+    model: WaveFunction,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    log_x: torch.Tensor,
+    log_y: torch.Tensor,
+    subsystem: Iterable[int],
+    chunk_size: int,
+) -> torch.Tensor:
+    """Swap values given ``log ψ(x)`` and ``log ψ(y)`` (reused across subsystems)."""
+    sites = torch.as_tensor(_subsystem(subsystem, x.shape[1]), device=x.device)
     x_swapped, y_swapped = x.clone(), y.clone()
     x_swapped[:, sites] = y[:, sites]
     y_swapped[:, sites] = x[:, sites]
-    log_values = _evaluate(model, torch.cat([x_swapped, y_swapped, x, y]), chunk_size)
-    a, b, c, d = log_values.split(x.shape[0])
-    return torch.exp(a + b - c - d)
+    log_a, log_b = _evaluate(model, torch.cat([x_swapped, y_swapped]), chunk_size).split(x.shape[0])
+    return torch.exp(log_a + log_b - log_x - log_y)
+
+
+def _renyi_from_swap(swap: Stats) -> Stats:
+    if not swap.mean > 0:
+        return Stats(mean=math.nan, error=math.inf, variance=math.inf, n_samples=swap.n_samples)
+    return Stats(
+        mean=-math.log(swap.mean),
+        error=swap.error / swap.mean,
+        variance=swap.variance / swap.mean**2,
+        n_samples=swap.n_samples,
+        mean_imag=-math.atan2(swap.mean_imag, swap.mean),
+    )
 
 
 def renyi2(
@@ -415,16 +440,7 @@ def renyi2(
         :math:`-\arg\langle\mathrm{Swap}\rangle` (zero up to noise).
     """
     x, y = _two_sets(samples_a, samples_b)
-    swap = statistics(swap_values(model, x, y, subsystem, chunk_size))
-    if not swap.mean > 0:
-        return Stats(mean=math.nan, error=math.inf, variance=math.inf, n_samples=swap.n_samples)
-    return Stats(
-        mean=-math.log(swap.mean),
-        error=swap.error / swap.mean,
-        variance=swap.variance / swap.mean**2,
-        n_samples=swap.n_samples,
-        mean_imag=-math.atan2(swap.mean_imag, swap.mean),
-    )
+    return _renyi_from_swap(statistics(swap_values(model, x, y, subsystem, chunk_size)))
 
 
 def renyi2_curve(
@@ -438,13 +454,17 @@ def renyi2_curve(
     (default ``1 … N // 2``): the entanglement curve of a chain."""
     x, y = _two_sets(samples_a, samples_b)
     n_sites = x.shape[1]
-    lengths = range(1, n_sites // 2 + 1) if sizes is None else sizes
-    curve = {}
+    lengths = list(range(1, n_sites // 2 + 1) if sizes is None else sizes)
     for size in lengths:
         if isinstance(size, bool) or not 1 <= int(size) < n_sites:
             raise EstimatorError(f"expected subsystem sizes in 1..{n_sites - 1}, got {size!r}")
-        curve[int(size)] = renyi2(model, x, y, range(int(size)), chunk_size)
-    return curve
+    log_x, log_y = _evaluate(model, torch.cat([x, y]), chunk_size).split(x.shape[0])
+    return {
+        int(size): _renyi_from_swap(
+            statistics(_swap(model, x, y, log_x, log_y, range(int(size)), chunk_size))
+        )
+        for size in lengths
+    }
 
 
 def exact_values(psi: np.ndarray, sizes: Iterable[int] | None = None) -> dict[str, Any]:
