@@ -21,7 +21,7 @@ from qgen.errors import ConfigError
 from qgen.runs import CONFIG_FILE, to_json
 from qgen.tomography.data import load_measurements
 from qgen.tomography.training import METHODS
-from qgen.tomography.workflow import TOMOGRAPHY_MODELS, TomographyOptions, run_tomography
+from qgen.tomography.workflow import SCHEDULES, TOMOGRAPHY_MODELS, TomographyOptions, run_tomography
 
 __all__ = ["add_parser", "run", "tomography_options"]
 
@@ -66,6 +66,9 @@ def add_parser(subparsers: Any, name: str) -> None:
     training.add_argument("--batch-size", type=int, help="default 100")
     training.add_argument(
         "--lr", type=float, help="Adam learning rate; default 2e-2 (rbm), 5e-3 (rnn), 1e-3"
+    )
+    training.add_argument(
+        "--lr-schedule", choices=SCHEDULES, help="cosine decay over the epochs (default)"
     )
     training.add_argument("--method", choices=METHODS, help="RBM gradients; default exact if N<=12")
     training.add_argument("--cd-steps", type=int, help="Gibbs steps of CD-k; default 10")

@@ -98,6 +98,7 @@ class TomographyTrainer:
         patience: stop after this many epochs without a lower validation NLL (None: never).
         target_psi: the exact state vector, to log the fidelity (``N <= 20``).
         fidelity_every: epochs between fidelity evaluations.
+        scheduler: an optional ``torch.optim.lr_scheduler``, stepped once per epoch.
         seed: seed of the generator that shuffles batches and runs the chains.
     """
 
@@ -116,6 +117,7 @@ class TomographyTrainer:
         patience: int | None = None,
         target_psi: np.ndarray | None = None,
         fidelity_every: int = 1,
+        scheduler: Any = None,
         seed: int = 0,
     ) -> None:
         n_sites = getattr(model, "n_sites", None)
@@ -169,6 +171,7 @@ class TomographyTrainer:
                 f"got shape {self.target_psi.shape}"
             )
         self.fidelity_every = fidelity_every
+        self.scheduler = scheduler
         self.seed = seed
         device = _device(model)
         self.device = device
@@ -264,6 +267,9 @@ class TomographyTrainer:
             if value is not None:
                 batch_nlls.append(value * rows.numel())
         self._check_parameters()
+        learning_rate = self.optimizer.param_groups[0]["lr"]
+        if self.scheduler is not None:
+            self.scheduler.step()
         self.epoch += 1
         record: dict[str, Any] = {
             "epoch": self.epoch,
@@ -274,7 +280,7 @@ class TomographyTrainer:
             record["validation_nll"] = self.nll(*self.validation)
         if self.target_psi is not None and self.epoch % self.fidelity_every == 0:
             record["fidelity"] = self.fidelity()
-        record["learning_rate"] = self.optimizer.param_groups[0]["lr"]
+        record["learning_rate"] = learning_rate
         record["seconds"] = time.perf_counter() - start
         self._update_early_stopping(record.get("validation_nll"))
         return record
@@ -308,6 +314,7 @@ class TomographyTrainer:
             "epoch": self.epoch,
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
+            "scheduler": None if self.scheduler is None else self.scheduler.state_dict(),
             "generator": self.generator.get_state(),
             "chains": self.chains,
             "best_nll": self.best_nll,
@@ -322,6 +329,8 @@ class TomographyTrainer:
         try:
             self.model.load_state_dict(state["model"])
             self.optimizer.load_state_dict(state["optimizer"])
+            if self.scheduler is not None and state.get("scheduler") is not None:
+                self.scheduler.load_state_dict(state["scheduler"])
             self.generator.set_state(state["generator"])
             self.chains = state["chains"]
             self.best_nll = float(state["best_nll"])

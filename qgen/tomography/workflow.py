@@ -34,6 +34,7 @@ from qgen.tomography.losses import MAX_EXACT_SITES
 from qgen.tomography.training import METHODS, TomographyTrainer
 
 __all__ = [
+    "SCHEDULES",
     "TOMOGRAPHY_MODELS",
     "TomographyOptions",
     "build_tomography_model",
@@ -44,6 +45,9 @@ __all__ = [
 TOMOGRAPHY_MODELS = ("rbm", "rnn", "transformer")
 """Models that ``qgen tomo --model`` accepts."""
 
+SCHEDULES = ("cosine", "constant")
+"""Learning-rate schedules over the epochs."""
+
 _DEFAULT_LR = {"rbm": 2e-2, "rnn": 5e-3, "transformer": 1e-3}
 
 
@@ -53,7 +57,8 @@ class TomographyOptions:
 
     ``None`` means the default for the model: ``hidden`` = N (RBM hidden units), 32 (RNN
     units, Transformer width); ``learning_rate`` 2e-2 (RBM), 5e-3 (RNN), 1e-3
-    (Transformer), Adam; ``phase`` on unless every measurement is in Z; ``method``
+    (Transformer), Adam, decayed by a cosine to 2% over the epochs (``lr_schedule``
+    ``"cosine"``, or ``"constant"``); ``phase`` on unless every measurement is in Z; ``method``
     exact for autoregressive models and RBMs of ``N <= 12``, CD beyond.
     """
 
@@ -61,6 +66,7 @@ class TomographyOptions:
     epochs: int = 100
     batch_size: int = 100
     learning_rate: float | None = None
+    lr_schedule: str = "cosine"
     hidden: int | None = None
     layers: int | None = None
     heads: int = 4
@@ -102,6 +108,8 @@ class TomographyOptions:
             math.isfinite(self.learning_rate) and self.learning_rate > 0
         ):
             raise ConfigError(f"expected a positive learning rate, got {self.learning_rate!r}")
+        if self.lr_schedule not in SCHEDULES:
+            raise ConfigError(f"expected an lr_schedule in {SCHEDULES}, got {self.lr_schedule!r}")
         if self.dtype not in ("float32", "float64"):
             raise ConfigError(f"expected dtype float32 or float64, got {self.dtype!r}")
 
@@ -180,6 +188,11 @@ def run_tomography(
     model = build_tomography_model(options, data)
     learning_rate = options.learning_rate or _DEFAULT_LR[options.model]
     optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
+    scheduler = None
+    if options.lr_schedule == "cosine":
+        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
+            optimizer, T_max=options.epochs, eta_min=0.02 * learning_rate
+        )
     target = data.psi if data.psi is not None and data.n_sites <= MAX_EXACT_SITES else None
     trainer = TomographyTrainer(
         model,
@@ -193,6 +206,7 @@ def run_tomography(
         patience=options.patience,
         target_psi=target,
         fidelity_every=options.fidelity_every,
+        scheduler=scheduler,
         seed=options.seed,
     )
     if resume:
