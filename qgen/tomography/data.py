@@ -55,6 +55,7 @@ __all__ = [
     "FORMATS",
     "PSI_TOLERANCE",
     "MeasurementData",
+    "load_density_matrix",
     "load_measurements",
     "load_psi",
     "measure",
@@ -368,6 +369,76 @@ def load_psi(path: str | Path, n_sites: int | None = None) -> np.ndarray:
         if not np.isfinite(values[number - 1]).all():
             raise DataError(f"{path}, line {number}: expected finite numbers, got {line!r:.80}")
     return _check_psi(values[:, 0] + 1j * values[:, 1], n_sites, str(path))
+
+
+def _read_matrix(path: Path, what: str) -> np.ndarray:
+    """A square matrix of real numbers, one row per line."""
+    lines = _read_lines(path, "matrix row")
+    size = len(lines)
+    values = np.empty((size, size))
+    for number, line in enumerate(lines, start=1):
+        tokens = line.split()
+        if len(tokens) != size:
+            raise DataError(
+                f"{path}, line {number}: expected {size} numbers (a square {what} matrix of "
+                f"{size} rows), got {len(tokens)}"
+            )
+        try:
+            values[number - 1] = [float(t) for t in tokens]
+        except ValueError:
+            raise DataError(f"{path}, line {number}: expected numbers, got {line!r:.80}") from None
+        if not np.isfinite(values[number - 1]).all():
+            raise DataError(f"{path}, line {number}: expected finite numbers, got {line!r:.80}")
+    return values
+
+
+def load_density_matrix(
+    real: str | Path, imag: str | Path | None = None, tolerance: float = PSI_TOLERANCE
+) -> np.ndarray:
+    r"""A density matrix from QuCumber's text files: the real part and the imaginary part,
+    each a square matrix with one row per line (tutorial 3's ``N2_W_state_target_*.txt``).
+
+    Returns:
+        A read-only complex128 matrix :math:`\rho` of size ``2^N``.
+
+    Raises:
+        DataError: a malformed file (file and line named), parts of different sizes, a
+            size other than ``2^N``, or a matrix that is not Hermitian, not of unit trace
+            or not positive semi-definite (each to ``tolerance``).
+    """
+    real_path = Path(real)
+    rho = _read_matrix(real_path, "real").astype(np.complex128)
+    source = str(real_path)
+    if imag is not None:
+        imag_path = Path(imag)
+        imaginary = _read_matrix(imag_path, "imaginary")
+        if imaginary.shape != rho.shape:
+            raise DataError(
+                f"{imag_path} is a {imaginary.shape[0]}x{imaginary.shape[0]} matrix but "
+                f"{real_path} is {rho.shape[0]}x{rho.shape[0]}: expected the same size"
+            )
+        rho += 1j * imaginary
+        source = f"{real_path} + i {imag_path}"
+    size = rho.shape[0]
+    if size < 2 or size & (size - 1):
+        raise DataError(f"{source}: expected a matrix of size 2^N, got {size}x{size}")
+    asymmetry = float(np.abs(rho - rho.conj().T).max())
+    if asymmetry > tolerance:
+        raise DataError(
+            f"{source}: expected a Hermitian matrix, got |rho - rho^dagger| = {asymmetry:.2e}"
+        )
+    trace = complex(np.trace(rho))
+    if abs(trace - 1) > tolerance:
+        raise DataError(
+            f"{source}: expected unit trace, got {trace.real:.10g} (off by {trace.real - 1:+.2e})"
+        )
+    lowest = float(np.linalg.eigvalsh(rho).min())
+    if lowest < -tolerance:
+        raise DataError(
+            f"{source}: expected a positive semi-definite matrix, got eigenvalue {lowest:.3e}"
+        )
+    rho.flags.writeable = False
+    return rho
 
 
 def _format_psi(psi: np.ndarray) -> str:

@@ -11,11 +11,24 @@ import torch
 
 from qgen.datasets.base import DataError
 from qgen.errors import QgenError
-from qgen.exact import expectation, measurement_probabilities, sample_measurements
+from qgen.exact import (
+    expectation,
+    measurement_probabilities,
+    renyi_entropy,
+    sample_measurements,
+    tfim_chain_ground_energy,
+)
+from qgen.exact.measurement import BASIS_ROTATIONS
 from qgen.hilbert import configs_to_indices
 from qgen.operators.observables import correlation
+from qgen.system import System
 from qgen.tomography import MeasurementData, load_measurements, load_psi, save_measurements
-from qgen.tomography.data import measure, refuse_existing_dataset, save_dataset
+from qgen.tomography.data import (
+    load_density_matrix,
+    measure,
+    refuse_existing_dataset,
+    save_dataset,
+)
 
 QUCUMBER = Path(__file__).resolve().parents[3] / "shared" / "data" / "qucumber"
 needs_qucumber = pytest.mark.skipif(
@@ -105,6 +118,61 @@ def test_tutorial3_w_state_in_nine_bases(size):
     assert data.psi is None
     assert sorted(data.basis_groups()) == sorted(a + b for a in "XYZ" for b in "XYZ")
     assert all(len(rows) == size for rows in data.basis_groups().values())
+
+
+@needs_qucumber
+def test_tutorial3_mixed_state_and_its_data():
+    folder = QUCUMBER / "tutorial3"
+    rho = load_density_matrix(
+        folder / "N2_W_state_target_real.txt", folder / "N2_W_state_target_imag.txt"
+    )
+    assert rho.shape == (4, 4)
+    assert np.trace(rho).real == pytest.approx(1, abs=1e-12)
+    assert np.allclose(rho, rho.conj().T)
+    assert np.linalg.eigvalsh(rho).min() >= -1e-12
+    data = load_measurements(
+        folder / "N2_W_state_1000_samples_data.txt",
+        bases=folder / "N2_W_state_1000_samples_bases.txt",
+    )
+    # p_b(s) = <s| U_b rho U_b^dagger |s>: the data are measurements of this rho.
+    for basis, rows in data.basis_groups().items():
+        rotation = np.kron(BASIS_ROTATIONS[basis[0]], BASIS_ROTATIONS[basis[1]])
+        probabilities = np.diag(rotation @ rho @ rotation.conj().T).real
+        counts = np.bincount(configs_to_indices(data.outcomes[rows]).numpy(), minlength=4)
+        sigma = np.sqrt(probabilities * (1 - probabilities) / len(rows)) + 1e-3
+        assert np.all(np.abs(counts / len(rows) - probabilities) < 5 * sigma), basis
+
+
+@needs_qucumber
+def test_tutorial1_psi_is_the_tfim_ground_state():
+    psi = load_psi(QUCUMBER / "tutorial1" / "tfim1d_psi.txt")
+    system = System.from_mapping({"hamiltonian": "tfim", "size": 10, "boundary": "open"})
+    # the free-fermion ground energy (Pfeuty 1970), to the file's 10 decimals
+    energy = expectation(system.build_hamiltonian(), psi)
+    assert energy == pytest.approx(tfim_chain_ground_energy(10, periodic=False), abs=1e-7)
+    # the exact S2 of the first l sites (3 decimals)
+    figures = [0.148, 0.201, 0.227, 0.240, 0.245]
+    for size, figure in enumerate(figures, start=1):
+        assert renyi_entropy(psi, list(range(size))) == pytest.approx(figure, abs=1e-3)
+
+
+def test_bad_density_matrices(tmp_path):
+    real = write(tmp_path, "re.txt", "1 0\n0\n")
+    with pytest.raises(DataError, match=r"re.txt, line 2: expected 2 numbers"):
+        load_density_matrix(real)
+    real = write(tmp_path, "re.txt", "0.5 0.1\n0 0.5\n")
+    with pytest.raises(DataError, match="expected a Hermitian matrix"):
+        load_density_matrix(real)
+    real = write(tmp_path, "re.txt", "0.5 0\n0 0.6\n")
+    with pytest.raises(DataError, match=r"expected unit trace, got 1.1 \(off by \+1.00e-01"):
+        load_density_matrix(real)
+    real = write(tmp_path, "re.txt", "0.5 0.9\n0.9 0.5\n")
+    with pytest.raises(DataError, match="positive semi-definite"):
+        load_density_matrix(real)
+    real = write(tmp_path, "re.txt", "0.5 0\n0 0.5\n")
+    imag = write(tmp_path, "im.txt", "0 0 0\n0 0 0\n0 0 0\n")
+    with pytest.raises(DataError, match="expected the same size"):
+        load_density_matrix(real, imag)
 
 
 @needs_qucumber
