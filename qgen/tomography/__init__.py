@@ -7,6 +7,7 @@ was never measured.
 
 from qgen.tomography.data import (
     MeasurementData,
+    load_density_matrix,
     load_measurements,
     load_psi,
     save_measurements,
@@ -47,6 +48,7 @@ __all__ = [
     "ground_state_of",
     "kl_divergence",
     "load_basis_list",
+    "load_density_matrix",
     "load_measurements",
     "load_psi",
     "magnetization",
