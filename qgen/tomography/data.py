@@ -108,7 +108,7 @@ def _check_psi(psi: object, n_sites: int | None, source: str) -> np.ndarray:
     return vector
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class MeasurementData:
     """Projective measurements of ``N`` spins in product Pauli bases.
 
@@ -717,4 +717,11 @@ def _load_dataset(directory: Path) -> MeasurementData:
         raise DataError(f"{path}: expected format in {sorted(_MEASUREMENTS)}, got {kind!r}")
     psi = directory / files["psi"] if "psi" in files and kind == "qucumber" else None
     bases = directory / files["bases"] if kind == "qucumber" else None
-    return load_measurements(measurements, bases=bases, psi=psi, format=kind)
+    data = load_measurements(measurements, bases=bases, psi=psi, format=kind)
+    expected = (description.get("n_samples"), description.get("n_sites"))
+    if expected != (data.n_samples, data.n_sites):
+        raise DataError(
+            f"{path} describes {expected[0]} samples of {expected[1]} sites but {measurements} "
+            f"holds {data.n_samples} of {data.n_sites}: a truncated or replaced file?"
+        )
+    return data

@@ -476,6 +476,15 @@ def test_measure_is_seeded_and_checks_its_input():
         measure(psi, "XYZ", 20)
 
 
+def test_a_truncated_data_set_is_refused(tmp_path):
+    files = save_dataset(measure(random_state(2, 0), "ZZ", 10), tmp_path, "qucumber")
+    for key in ("measurements", "bases"):
+        lines = files[key].read_text().splitlines(keepends=True)
+        files[key].write_text("".join(lines[:7]))  # cut at a line boundary
+    with pytest.raises(DataError, match=r"describes 10 samples of 2 sites but .* holds 7 of 2"):
+        load_measurements(tmp_path)
+
+
 def test_bad_data_set_directories(tmp_path):
     with pytest.raises(DataError, match=r"directory without dataset\.json"):
         load_measurements(tmp_path)
