@@ -1,4 +1,4 @@
-"""``qgen vmc``: variational ground states with autoregressive wave functions."""
+"""``qgen vmc``: variational ground states with autoregressive and RBM wave functions."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from qgen.errors import ConfigError
 from qgen.models.registry import MODELS
 from qgen.runs import CONFIG_FILE, to_json
 from qgen.system import load_toml
-from qgen.vmc.options import DTYPES, OPTIMIZERS, SCHEDULES, VMCOptions
+from qgen.vmc.options import DTYPES, OPTIMIZERS, SAMPLERS, SCHEDULES, VMCOptions
 from qgen.vmc.workflow import apply_physics_defaults, run_vmc
 
 __all__ = ["add_parser", "run", "vmc_options"]
@@ -28,7 +28,8 @@ def add_parser(subparsers: Any, name: str) -> None:
         name,
         help="variational Monte Carlo ground state, compared with exact results",
         description=(
-            "Variational Monte Carlo with an autoregressive wave function (exact sampling). "
+            "Variational Monte Carlo with an autoregressive wave function (exact sampling) or "
+            "an RBM (Metropolis chains). "
             "With no flags: the Heisenberg chain of 16 sites with an RNN, compared with ED."
         ),
     )
@@ -41,13 +42,16 @@ def _add_vmc_arguments(parser: argparse.ArgumentParser) -> None:
     model = parser.add_argument_group("wave function")
     model.add_argument("--model", choices=MODELS, help="default: rnn")
     model.add_argument("--hidden", type=int, help="hidden units (RNN, MADE) or width; default 32")
+    model.add_argument(
+        "--alpha", type=float, help="RBM hidden units per site (symmetric-rbm: filters); default 1"
+    )
     model.add_argument("--layers", type=int, help="default: 1 (RNNs), 2 (Transformer, MADE)")
     model.add_argument("--heads", type=int, help="attention heads (Transformer); default 4")
     model.add_argument("--patch-size", type=int, help="sites per token (Transformer); default 1")
     model.add_argument(
         "--phase",
         action=argparse.BooleanOptionalAction,
-        help="a phase head (complex ψ); default: for j1j2 only",
+        help="a phase head (complex ψ; complex RBM parameters); default: for j1j2 only",
     )
     model.add_argument(
         "--u1",
@@ -55,8 +59,22 @@ def _add_vmc_arguments(parser: argparse.ArgumentParser) -> None:
         help="project the model on an S^z sector (default: on where H conserves S^z)",
     )
     model.add_argument("--dtype", choices=DTYPES, help="parameter dtype; default float32")
+    sampling = parser.add_argument_group("sampling")
+    sampling.add_argument("--samples", type=int, help="samples per iteration; default 1024")
+    sampling.add_argument(
+        "--sampler",
+        choices=SAMPLERS,
+        help="default auto: autoregressive for autoregressive models; for RBMs exchange "
+        "(Metropolis, swaps along bonds) in an S^z sector, else local (single flips)",
+    )
+    sampling.add_argument("--chains", type=int, help="Markov chains; default 16")
+    sampling.add_argument(
+        "--sweep-size", type=int, help="Metropolis steps between samples; default N"
+    )
+    sampling.add_argument(
+        "--replicas", type=int, help="parallel-tempering replicas per chain; default 1 (off)"
+    )
     optimization = parser.add_argument_group("optimization")
-    optimization.add_argument("--samples", type=int, help="samples per iteration; default 1024")
     optimization.add_argument("--iterations", type=int, help="default 300")
     optimization.add_argument("--optimizer", choices=OPTIMIZERS, help="default: sr")
     optimization.add_argument(

@@ -1,11 +1,13 @@
 """Neural wave functions over spin configurations (``nn.Module``\\ s).
 
 Every model maps a batch of configurations ``x`` of shape ``(batch, n_sites)`` to
-``log ψ(x)``; autoregressive ones also give ``log_prob`` and exact ``sample``.
+``log ψ(x)``; autoregressive ones also give ``log_prob`` and exact ``sample``; RBMs are
+sampled by Markov chains (:mod:`qgen.sampling`).
 """
 
 from qgen.models.autoregressive import AutoregressiveModel, ModelError, ones_for_magnetization
 from qgen.models.made import MADE
+from qgen.models.rbm import RBM, SymmetricRBM, log_cosh
 from qgen.models.registry import MODELS, build_model
 from qgen.models.rnn import RNN
 from qgen.models.rnn2d import RNN2D
@@ -14,11 +16,14 @@ from qgen.models.transformer import Transformer
 __all__ = [
     "MADE",
     "MODELS",
+    "RBM",
     "RNN",
     "RNN2D",
     "AutoregressiveModel",
     "ModelError",
+    "SymmetricRBM",
     "Transformer",
     "build_model",
+    "log_cosh",
     "ones_for_magnetization",
 ]

@@ -5,17 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 import torch
+from torch import nn
 
 from qgen.lattice import Lattice
-from qgen.models.autoregressive import AutoregressiveModel, ModelError
+from qgen.models.autoregressive import ModelError
 from qgen.models.made import MADE
+from qgen.models.rbm import RBM, SymmetricRBM
 from qgen.models.rnn import RNN
 from qgen.models.rnn2d import RNN2D
 from qgen.models.transformer import Transformer
 
-__all__ = ["MODELS", "build_model"]
+__all__ = ["AUTOREGRESSIVE_MODELS", "MODELS", "RBM_MODELS", "build_model"]
 
-MODELS = ("rnn", "rnn2d", "transformer", "made")
+AUTOREGRESSIVE_MODELS = ("rnn", "rnn2d", "transformer", "made")
+"""Models with exact autoregressive sampling."""
+RBM_MODELS = ("rbm", "symmetric-rbm")
+"""Models sampled by Markov chains."""
+MODELS = AUTOREGRESSIVE_MODELS + RBM_MODELS
 """Names accepted by :func:`build_model`."""
 
 
@@ -29,14 +35,17 @@ def build_model(
     patch_size: int = 1,
     magnetization: float | None = None,
     phase: bool = False,
+    alpha: float = 1.0,
     dtype: torch.dtype = torch.float32,
-) -> AutoregressiveModel:
+) -> nn.Module:
     """The autoregressive wave function ``name`` on ``lattice``.
 
     ``hidden`` is the hidden width (RNNs, MADE) or the embedding width (Transformer);
     ``layers`` defaults to 1 for the RNNs and 2 for the Transformer and MADE. 2D
     lattices are read along the snake path by the 1D RNN, and row by row (with 2D
-    positional encodings) by the Transformer.
+    positional encodings) by the Transformer. The RBMs take ``alpha`` (hidden units per
+    site, filters for the symmetric one) and are complex with ``phase``; they have no
+    U(1) projection: their samplers keep the magnetization instead.
     """
     options: dict[str, Any] = {"magnetization": magnetization, "phase": phase, "dtype": dtype}
     if name not in MODELS:
@@ -44,6 +53,10 @@ def build_model(
     if name != "transformer" and patch_size != 1:
         raise ModelError(f"patches of several sites need the Transformer, not {name!r}")
     n = lattice.n_sites
+    if name in RBM_MODELS:
+        if name == "rbm":
+            return RBM(n, alpha, complex=phase, dtype=dtype)
+        return SymmetricRBM(lattice, alpha, complex=phase, dtype=dtype)
     if name == "rnn":
         order = lattice.ordering("snake")
         return RNN(n, hidden=hidden, layers=layers or 1, order=order.tolist(), **options)

@@ -9,7 +9,9 @@ A sampler draws configurations from ``|ψ(x)|²`` of the wave function it holds:
 
 Both return independent samples, so error bars need no autocorrelation correction
 (``n_chains`` is the number of samples, each its own chain of length one). Markov-chain
-samplers share the same interface and keep their chains in :meth:`state_dict`.
+samplers (:class:`~qgen.sampling.metropolis.MetropolisSampler`) share the same interface,
+set ``independent = False``, return their samples time-major over ``n_chains`` chains,
+and keep their chains in :meth:`state_dict`.
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ class Sampler(Protocol):
     """Whether samples are independent (True) or Markov chains (False)."""
 
     def sample(self, n_samples: int, generator: torch.Generator) -> torch.Tensor:
-        """``(n_samples, n_sites)`` configurations from ``|ψ|²``."""
+        """At least ``n_samples`` configurations ``(n, n_sites)`` from ``|ψ|²`` (Markov
+        chains round up to a multiple of their number of chains)."""
         ...
 
     def state_dict(self) -> dict[str, Any]: ...
@@ -66,6 +69,9 @@ class AutoregressiveSampler:
     def sample(self, n_samples: int, generator: torch.Generator) -> torch.Tensor:
         _check_count(n_samples)
         return self.model.sample(n_samples, generator)  # type: ignore[operator]
+
+    def __repr__(self) -> str:
+        return "AutoregressiveSampler()"
 
     def state_dict(self) -> dict[str, Any]:
         return {}
@@ -135,6 +141,9 @@ class ExactSampler:
         probabilities = self.probabilities()
         index = torch.multinomial(probabilities, n_samples, replacement=True, generator=generator)
         return self.configs(self._device())[index]
+
+    def __repr__(self) -> str:
+        return f"ExactSampler(n_sites={self.n_sites}, magnetization={self.magnetization})"
 
     def state_dict(self) -> dict[str, Any]:
         return {}

@@ -6,6 +6,24 @@ For ``n`` independent samples of a local quantity ``O_loc(x)``, ``x ~ |ψ|²``:
            \mathrm{Var}(O) = \frac1{n-1}\sum_s |O_{loc}(x_s) - \bar O|^2,\qquad
            \delta\bar O = \sqrt{\mathrm{Var}(O)/n}.
 
+For Markov chains (values of shape ``(n_chains, length)``) the error of the mean grows
+with the integrated autocorrelation time ``τ`` (NetKet's convention: ``τ = 0`` for
+independent samples),
+
+.. math::  \delta\bar O = \sqrt{\mathrm{Var}(O)\,(1 + 2\tau)/n},\qquad
+           \tau = \sum_{t\ge1}\rho(t),
+
+with the normalized autocorrelation ``ρ(t)`` averaged over chains and summed up to
+Sokal's self-consistent window ``W ≥ 5 (1 + 2τ(W))`` (A. Sokal, "Monte Carlo methods in
+statistical mechanics", Cargèse lectures 1996). Convergence of the chains is judged by
+the split-R̂ of Gelman et al. (*Bayesian Data Analysis*, 3rd ed., 2013) as Stan and
+NetKet compute it: each chain cut in two halves, ``W`` the mean within-half variance,
+``B/n`` the variance of the half means,
+
+.. math::  \hat R = \sqrt{\frac{\tfrac{n-1}{n}W + B/n}{W}},
+
+close to 1 (below 1.01) for chains that sample the same distribution.
+
 The V-score of an energy estimate (Wu et al., "Variational benchmarks for quantum
 many-body problems", Science 386, 296 (2024)) is :math:`N\,\mathrm{Var}(E)/E^2`: zero for
 an eigenstate, and comparable across system sizes and models.
@@ -21,7 +39,13 @@ import torch
 
 from qgen.errors import QgenError
 
-__all__ = ["Stats", "statistics", "v_score"]
+__all__ = [
+    "Stats",
+    "integrated_autocorrelation_time",
+    "split_r_hat",
+    "statistics",
+    "v_score",
+]
 
 
 @dataclass(frozen=True)
@@ -30,6 +54,8 @@ class Stats:
 
     ``mean`` is the real part; ``mean_imag`` the imaginary part, which for a Hermitian
     operator is zero up to noise (a large value flags a bug or a poor sample).
+    ``tau_corr`` and ``r_hat`` are set for Markov chains long enough to estimate them
+    (None for independent samples).
     """
 
     mean: float
@@ -37,6 +63,8 @@ class Stats:
     variance: float
     n_samples: int
     mean_imag: float = 0.0
+    tau_corr: float | None = None
+    r_hat: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -47,22 +75,86 @@ class Stats:
 
 
 def statistics(values: torch.Tensor) -> Stats:
-    """:class:`Stats` of independent samples ``values`` (real or complex, shape ``(n,)``)."""
-    if values.ndim != 1 or values.numel() == 0:
+    """:class:`Stats` of ``values`` (real or complex): shape ``(n,)`` for independent
+    samples, ``(n_chains, length)`` for Markov chains (autocorrelation-corrected error,
+    ``τ`` and split-R̂ when ``length ≥ 4``; chains of length < 4 count as independent
+    samples, which they are for length 1)."""
+    if values.ndim not in (1, 2) or values.numel() == 0:
         raise QgenError(
-            f"expected a non-empty 1D tensor of samples, got shape {tuple(values.shape)}"
+            "expected a non-empty tensor of samples of shape (n,) or (n_chains, length), "
+            f"got shape {tuple(values.shape)}"
         )
     wide = values.to(torch.complex128 if values.is_complex() else torch.float64)
     n = wide.numel()
     mean = wide.mean()
     variance = float((wide - mean).abs().square().sum() / max(n - 1, 1))
+    tau = r_hat = None
+    inflation = 1.0
+    if wide.ndim == 2 and wide.shape[1] >= 4:
+        real = wide.real if wide.is_complex() else wide
+        tau = integrated_autocorrelation_time(real)
+        r_hat = split_r_hat(real)
+        inflation = 1.0 + 2.0 * tau
     return Stats(
         mean=float(mean.real),
-        error=math.sqrt(variance / n),
+        error=math.sqrt(variance * inflation / n),
         variance=variance,
         n_samples=n,
         mean_imag=float(mean.imag) if wide.is_complex() else 0.0,
+        tau_corr=tau,
+        r_hat=r_hat,
     )
+
+
+def _check_chains(chains: torch.Tensor, minimum: int) -> torch.Tensor:
+    if chains.ndim != 2 or chains.shape[1] < minimum or chains.is_complex():
+        raise QgenError(
+            f"expected real chains of shape (n_chains, length >= {minimum}), "
+            f"got {'complex ' if chains.is_complex() else ''}shape {tuple(chains.shape)}"
+        )
+    return chains.to(torch.float64)
+
+
+def integrated_autocorrelation_time(chains: torch.Tensor, window_factor: float = 5.0) -> float:
+    """``τ = Σ_{t≥1} ρ(t)`` of real chains ``(n_chains, length)`` (0 when independent).
+
+    The autocovariance of each chain comes from an FFT, is averaged over chains and
+    normalized; the sum stops at the first window ``W ≥ window_factor·(1 + 2τ(W))``.
+    Negative estimates (anticorrelated chains) are reported as 0, which keeps error bars
+    conservative.
+    """
+    x = _check_chains(chains, 2)
+    length = x.shape[1]
+    centred = x - x.mean(dim=1, keepdim=True)
+    size = 1 << (2 * length - 1).bit_length()
+    spectrum = torch.fft.rfft(centred, n=size, dim=1)
+    autocovariance = torch.fft.irfft(spectrum.abs().square(), n=size, dim=1)[:, :length]
+    average = autocovariance.mean(dim=0)
+    if float(average[0]) <= 0:
+        return 0.0  # constant chains
+    rho = (average / average[0]).tolist()
+    tau_int = 1.0
+    for window in range(1, length):
+        tau_int += 2.0 * rho[window]
+        if window >= window_factor * tau_int:
+            break
+    return max(0.0, (tau_int - 1.0) / 2.0)
+
+
+def split_r_hat(chains: torch.Tensor) -> float | None:
+    """Split-R̂ of real chains ``(n_chains, length ≥ 4)``; None when every value is equal.
+
+    An odd length drops the middle sample. ``inf`` when the halves are constant but differ.
+    """
+    x = _check_chains(chains, 4)
+    half = x.shape[1] // 2
+    halves = torch.cat([x[:, :half], x[:, -half:]])
+    within = float(halves.var(dim=1).mean())
+    between = float(halves.mean(dim=1).var()) if halves.shape[0] > 1 else 0.0
+    if within == 0:
+        return None if between == 0 else math.inf
+    pooled = (half - 1) / half * within + between
+    return math.sqrt(pooled / within)
 
 
 def v_score(stats: Stats, n_sites: int) -> float:

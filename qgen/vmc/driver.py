@@ -117,6 +117,13 @@ class VMC:
 
     # --- one iteration ---------------------------------------------------------------------
 
+    def _statistics(self, values: torch.Tensor) -> Stats:
+        """Statistics of per-sample values, chain by chain for Markov-chain samplers."""
+        if self.sampler.independent:
+            return statistics(values)
+        n_chains = int(getattr(self.sampler, "n_chains", 1))
+        return statistics(values.reshape(-1, n_chains).T)
+
     def _energy_record(self, stats: Stats) -> dict[str, Any]:
         record: dict[str, Any] = {
             "energy": stats.mean,
@@ -125,6 +132,10 @@ class VMC:
             "v_score": v_score(stats, self.n_sites),
             "energy_imag": stats.mean_imag,
         }
+        if not self.sampler.independent:
+            record["tau_corr"] = stats.tau_corr
+            record["r_hat"] = stats.r_hat
+            record["acceptance"] = getattr(self.sampler, "acceptance", None)
         if self.exact_energy is not None:
             record["exact_energy"] = self.exact_energy
             record["relative_error"] = abs((stats.mean - self.exact_energy) / self.exact_energy)
@@ -143,7 +154,7 @@ class VMC:
             energies = local_values(
                 self.hamiltonian, self.model, x, log_psi_x, chunk_size=self.chunk_size
             )
-        stats = statistics(energies)
+        stats = self._statistics(energies)
         if not (math.isfinite(stats.mean) and math.isfinite(stats.variance)):
             raise NonFiniteError(
                 f"iteration {self.iteration}: the energy is {stats.mean} ± {stats.error}; "
@@ -217,7 +228,7 @@ class VMC:
         )
         self.model.eval()
         x = self.sampler.sample(n_samples, generator)
-        return statistics(local_values(operator, self.model, x, chunk_size=self.chunk_size))
+        return self._statistics(local_values(operator, self.model, x, chunk_size=self.chunk_size))
 
     def estimate_record(self, n_samples: int) -> dict[str, Any]:
         """:meth:`estimate` of the energy as a record (energy, error, variance, V-score, ...)."""

@@ -8,12 +8,16 @@ from typing import Any
 
 from qgen.errors import ConfigError
 from qgen.models.registry import MODELS
+from qgen.sampling.metropolis import RULES
 
-__all__ = ["DTYPES", "OPTIMIZERS", "SCHEDULES", "VMCOptions"]
+__all__ = ["DTYPES", "OPTIMIZERS", "SAMPLERS", "SCHEDULES", "VMCOptions"]
 
 OPTIMIZERS = ("adam", "sgd", "sr", "minsr")
 SCHEDULES = ("constant", "cosine")
 DTYPES = ("float32", "float64")
+SAMPLERS = ("auto", "autoregressive", "exact", *RULES)
+"""``auto``: autoregressive for autoregressive models; for RBMs ``exchange`` in an S^z
+sector, else ``local`` (Metropolis)."""
 
 DEFAULT_LEARNING_RATES = {"adam": 1e-3, "sgd": 1e-2, "sr": 5e-2, "minsr": 5e-2}
 
@@ -23,6 +27,7 @@ class VMCOptions:
     """Everything of a VMC run besides the system (the ``[vmc]`` table)."""
 
     model: str = "rnn"
+    alpha: float = 1.0  # RBM hidden units per site (filters for symmetric-rbm)
     hidden: int = 32
     layers: int | None = None
     heads: int = 4
@@ -31,6 +36,10 @@ class VMCOptions:
     u1: bool | None = None  # None: project on S^z when the Hamiltonian conserves it
     dtype: str = "float32"
     samples: int = 1024
+    sampler: str = "auto"
+    chains: int = 16  # Markov chains (local, exchange)
+    sweep_size: int | None = None  # Metropolis steps between kept samples; None: n_sites
+    replicas: int = 1  # parallel-tempering replicas per chain (1: off)
     iterations: int = 300
     optimizer: str = "sr"
     lr: float | None = None  # None: DEFAULT_LEARNING_RATES[optimizer]
@@ -50,6 +59,7 @@ class VMCOptions:
             "optimizer": OPTIMIZERS,
             "lr_schedule": SCHEDULES,
             "dtype": DTYPES,
+            "sampler": SAMPLERS,
         }
         for key, allowed in choices.items():
             value = getattr(self, key)
@@ -60,6 +70,8 @@ class VMCOptions:
             "heads",
             "patch_size",
             "samples",
+            "chains",
+            "replicas",
             "checkpoint_every",
             "final_samples",
             "chunk_size",
@@ -68,19 +80,22 @@ class VMCOptions:
             _require_int(source, key, getattr(self, key), minimum=1)
         for key in ("iterations", "anneal_iterations", "seed"):
             _require_int(source, key, getattr(self, key), minimum=0)
-        if self.layers is not None:
-            _require_int(source, "layers", self.layers, minimum=1)
+        for key in ("layers", "sweep_size"):
+            if getattr(self, key) is not None:
+                _require_int(source, key, getattr(self, key), minimum=1)
         for key in ("phase", "u1"):
             value = getattr(self, key)
             if value is not None and not isinstance(value, bool):
                 raise ConfigError(f"{source}: expected true or false for {key}, got {value!r}")
-        for key, minimum in (("lr", 0.0), ("diag_shift", 0.0), ("anneal_temperature", 0.0)):
+        numbers = (("lr", 0.0), ("diag_shift", 0.0), ("anneal_temperature", 0.0), ("alpha", 0.0))
+        for key, minimum in numbers:
             value = getattr(self, key)
             if value is None:
                 continue
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ConfigError(f"{source}: expected a number for {key}, got {value!r}")
-            if not math.isfinite(value) or value < minimum or (key == "lr" and value == 0):
+            zero_allowed = key not in ("lr", "alpha")
+            if not math.isfinite(value) or value < minimum or (value == 0 and not zero_allowed):
                 raise ConfigError(f"{source}: expected a finite {key} > {minimum:g}, got {value!r}")
 
     @property

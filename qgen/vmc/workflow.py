@@ -16,22 +16,31 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
+from torch import nn
 
 from qgen.errors import ConfigError
 from qgen.lattice import Lattice
-from qgen.models.autoregressive import AutoregressiveModel
-from qgen.models.registry import build_model
+from qgen.models.registry import AUTOREGRESSIVE_MODELS, build_model
 from qgen.operators.pauli import PauliSum
 from qgen.reference import ReferenceEnergy, exact_ground_energy
 from qgen.runs import RunDirectory
-from qgen.sampling.samplers import AutoregressiveSampler
+from qgen.sampling.metropolis import MetropolisSampler
+from qgen.sampling.samplers import AutoregressiveSampler, ExactSampler, Sampler
 from qgen.system import System
 from qgen.vmc.driver import VMC
 from qgen.vmc.options import VMCOptions
 from qgen.vmc.sr import SR
 
-__all__ = ["PreparedRun", "apply_physics_defaults", "prepare", "run_vmc"]
+__all__ = [
+    "PreparedRun",
+    "apply_physics_defaults",
+    "build_sampler",
+    "prepare",
+    "run_vmc",
+    "sampler_name",
+]
 
 _CONSERVES_SZ = ("heisenberg", "xxz", "j1j2")
 
@@ -66,7 +75,8 @@ def apply_physics_defaults(
             )
         if probe.n_sites % 2 == 0:
             table["sector"] = 0.0
-            notes.append("model projected on S^z = 0 (pass --no-u1 for the full space)")
+            where = "model projected" if options.model in AUTOREGRESSIVE_MODELS else "sampling"
+            notes.append(f"{where} on S^z = 0 (pass --no-u1 for the full space)")
         else:
             u1 = False
     if table.get("sector") is not None and not conserves:
@@ -87,7 +97,7 @@ class PreparedRun:
     options: VMCOptions
     lattice: Lattice
     hamiltonian: PauliSum
-    model: AutoregressiveModel
+    model: nn.Module
     driver: VMC
     exact: ReferenceEnergy | None
 
@@ -107,8 +117,11 @@ def prepare(system: System, options: VMCOptions) -> PreparedRun:
         patch_size=options.patch_size,
         magnetization=magnetization,
         phase=bool(options.phase),
+        alpha=options.alpha,
         dtype=getattr(torch, options.dtype),
     )
+    bond_orders = (1, 2) if system.hamiltonian == "j1j2" else (1,)
+    sampler = build_sampler(model, lattice, options, magnetization, bond_orders)
     lr = options.learning_rate
     preconditioner = None
     if options.optimizer == "adam":
@@ -130,7 +143,7 @@ def prepare(system: System, options: VMCOptions) -> PreparedRun:
     driver = VMC(
         hamiltonian,
         model,
-        AutoregressiveSampler(model),
+        sampler,
         optimizer,
         options.samples,
         preconditioner=preconditioner,
@@ -141,6 +154,62 @@ def prepare(system: System, options: VMCOptions) -> PreparedRun:
         chunk_size=options.chunk_size,
     )
     return PreparedRun(system, options, lattice, hamiltonian, model, driver, exact)
+
+
+def sampler_name(options: VMCOptions, magnetization: float | None) -> str:
+    """The sampler ``options.sampler`` stands for (``auto`` resolved)."""
+    if options.sampler != "auto":
+        return options.sampler
+    if options.model in AUTOREGRESSIVE_MODELS:
+        return "autoregressive"
+    return "exchange" if magnetization is not None else "local"
+
+
+def build_sampler(
+    model: nn.Module,
+    lattice: Lattice,
+    options: VMCOptions,
+    magnetization: float | None,
+    bond_orders: tuple[int, ...] = (1,),
+) -> Sampler:
+    """The sampler of ``options`` for ``model``, keeping the S^z sector ``magnetization``;
+    the exchange rule swaps spins along the lattice bonds of ``bond_orders``.
+
+    Autoregressive models are projected on the sector themselves; RBMs stay in it because
+    the exchange rule conserves the magnetization of the chains' initial states.
+    """
+    name = sampler_name(options, magnetization)
+    if name == "autoregressive":
+        if options.model not in AUTOREGRESSIVE_MODELS:
+            raise ConfigError(
+                f"the autoregressive sampler needs an autoregressive model, not {options.model!r};"
+                " use --sampler local, exchange or exact"
+            )
+        return AutoregressiveSampler(model)
+    if name == "exact":
+        return ExactSampler(model, lattice.n_sites, magnetization)
+    if name == "local" and magnetization is not None:
+        raise ConfigError(
+            f"the local sampler flips single spins, which leaves the S^z = {magnetization:g} "
+            "sector; use --sampler exchange, or --no-u1 to sample the whole space"
+        )
+    if name == "exchange" and magnetization is None:
+        raise ConfigError(
+            "the exchange sampler conserves S^z, so it needs a sector to start in: keep the "
+            "U(1) projection (--u1, --sector) on a Hamiltonian that conserves S^z, or use "
+            "--sampler local"
+        )
+    bonds = np.concatenate([lattice.bonds(order) for order in bond_orders])
+    return MetropolisSampler(
+        model,
+        lattice.n_sites,
+        rule=name,
+        n_chains=options.chains,
+        bonds=bonds if name == "exchange" else None,
+        magnetization=magnetization,
+        sweep_size=options.sweep_size,
+        n_replicas=options.replicas,
+    )
 
 
 def _linear_temperature(initial: float, iterations: int) -> Callable[[int], float]:
@@ -179,10 +248,10 @@ def run_vmc(
         driver.load_state_dict(run_dir.load_checkpoint())
         run_dir.truncate_log(lambda record: record.get("iteration", -1) < driver.iteration)
         log(f"qgen vmc: resuming {run_dir.path} at iteration {driver.iteration}")
-    n_parameters = prepared.model.n_parameters()
+    n_parameters = sum(p.numel() for p in prepared.model.parameters() if p.requires_grad)
     log(f"qgen vmc: {system.describe()}")
     log(
-        f"qgen vmc: {options.model} with {n_parameters:,} parameters, "
+        f"qgen vmc: {options.model} with {n_parameters:,} parameters, {driver.sampler!r}, "
         f"{options.optimizer} (lr {options.learning_rate:g}), {options.samples} samples, "
         f"{options.iterations} iterations -> {run_dir.path}"
     )
@@ -210,6 +279,10 @@ def run_vmc(
         "relative_error": final.get("relative_error"),
         "n_parameters": n_parameters,
         "iterations": driver.iteration,
+        "sampler": sampler_name(options, system.sector if options.u1 else None),
+        "tau_corr": final.get("tau_corr"),
+        "r_hat": final.get("r_hat"),
+        "acceptance": final.get("acceptance"),
         "seconds_per_iteration": sum(timed) / len(timed) if timed else None,
         "seconds_this_session": seconds,
         "iterations_this_session": len(records),

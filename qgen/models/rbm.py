@@ -1,0 +1,273 @@
+r"""Restricted Boltzmann machine wave functions (Carleo & Troyer, Science 355, 602 (2017)).
+
+With spins :math:`\sigma_i = 1 - 2x_i \in \{+1, -1\}` (``x = 0`` is up) and the hidden
+units traced out,
+
+.. math::  \log\psi(\sigma) = \sum_i a_i\sigma_i
+           + \sum_{j=1}^{M}\log\cosh\Big(b_j + \sum_i W_{ji}\sigma_i\Big),
+
+with ``M = α N`` hidden units. Real parameters give a positive ψ (for stoquastic
+Hamiltonians, e.g. Heisenberg with the Marshall sign rule); complex parameters give
+amplitudes and phases. Complex parameters are stored as real tensors with a trailing
+dimension of 2 (real, imaginary part), so that optimizers, SR and checkpoints see real
+numbers only; ψ is holomorphic in them, hence ``∂ log ψ/∂ Im θ = i ∂ log ψ/∂ Re θ``.
+
+:class:`SymmetricRBM` shares its weights over the lattice translations ``T`` (the
+translation-invariant RBM of the same paper): ``α`` filters ``w_f``, one hidden unit per
+filter and translation,
+
+.. math::  \log\psi(\sigma) = a\sum_i\sigma_i
+           + \sum_{f=1}^{\alpha}\sum_{T}\log\cosh\Big(b_f + \sum_i w_{f,i}\,\sigma_{T(i)}\Big),
+
+so that ψ(Tσ) = ψ(σ) and the parameter count is ``α(N + 1) + 1``.
+
+Both give their per-sample log-derivatives in closed form (:meth:`log_psi_jacobian`),
+which stochastic reconfiguration uses instead of ``torch.func``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch import nn
+
+from qgen.lattice import Lattice
+from qgen.models.autoregressive import ModelError
+
+__all__ = ["RBM", "SymmetricRBM", "log_cosh"]
+
+_LOG_2 = math.log(2.0)
+
+
+def log_cosh(z: torch.Tensor) -> torch.Tensor:
+    r"""``log cosh z`` without overflow, for real or complex ``z``.
+
+    Since cosh is even, ``log cosh z = s + log(1 + e^{-2s}) − log 2`` with
+    ``s = z·sign(Re z)``, whose exponential has a non-positive real part.
+    """
+    if not z.is_complex():
+        magnitude = z.abs()
+        return magnitude + nn.functional.softplus(-2.0 * magnitude) - _LOG_2
+    s = torch.where(z.real < 0, -z, z)
+    return s + torch.log1p(torch.exp(-2.0 * s)) - _LOG_2
+
+
+def _spins(x: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    return 1.0 - 2.0 * x.to(dtype)
+
+
+def _check_alpha(alpha: float) -> float:
+    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not alpha > 0:
+        raise ModelError(f"expected a hidden-unit density alpha > 0, got {alpha!r}")
+    return float(alpha)
+
+
+def _complex_view(parameter: torch.Tensor, is_complex: bool) -> torch.Tensor:
+    return torch.view_as_complex(parameter) if is_complex else parameter
+
+
+def _expand_complex(derivative: torch.Tensor, is_complex: bool) -> torch.Tensor:
+    """Derivatives with respect to (Re θ, Im θ) interleaved, as the storage orders them."""
+    if not is_complex:
+        return derivative
+    return torch.stack([derivative, 1j * derivative], dim=-1)
+
+
+class _RBMBase(nn.Module):
+    """What both RBMs share: sizes, dtypes, parameter initialization."""
+
+    def __init__(self, n_sites: int, is_complex: bool, dtype: torch.dtype) -> None:
+        super().__init__()
+        if isinstance(n_sites, bool) or not isinstance(n_sites, int) or n_sites < 1:
+            raise ModelError(f"expected a positive number of sites, got {n_sites!r}")
+        if dtype not in (torch.float32, torch.float64):
+            raise ModelError(f"expected dtype float32 or float64, got {dtype}")
+        self.n_sites = n_sites
+        self.is_complex = bool(is_complex)
+        self.dtype = dtype
+
+    def _new_parameter(self, shape: tuple[int, ...], std: float) -> nn.Parameter:
+        full = (*shape, 2) if self.is_complex else shape
+        return nn.Parameter(torch.randn(full, dtype=self.dtype) * std)
+
+    def _check_configs(self, x: torch.Tensor) -> None:
+        if x.ndim != 2 or x.shape[1] != self.n_sites:
+            raise ModelError(
+                f"expected configurations of shape (batch, {self.n_sites}), got {tuple(x.shape)}"
+            )
+
+    def n_parameters(self) -> int:
+        """Number of real trainable parameters."""
+        return sum(p.numel() for p in self.parameters() if p.requires_grad)
+
+    def extra_repr(self) -> str:
+        return f"n_sites={self.n_sites}, complex={self.is_complex}, dtype={self.dtype}"
+
+
+class RBM(_RBMBase):
+    """The RBM wave function of Carleo & Troyer (2017).
+
+    Args:
+        n_sites: number of spins ``N``.
+        alpha: hidden-unit density; ``M = round(α N)`` hidden units (at least 1).
+        complex: complex parameters (amplitude and phase) instead of real (positive ψ).
+        visible_bias: learn the visible bias ``a`` (else it is absent).
+        init_std: standard deviation of the Gaussian initial parameters.
+        dtype: float32 or float64 (the real dtype of the parameters).
+
+    Example:
+        >>> import torch
+        >>> from qgen.models import RBM
+        >>> model = RBM(4, alpha=2)
+        >>> model(torch.zeros(3, 4, dtype=torch.long)).shape
+        torch.Size([3])
+    """
+
+    def __init__(
+        self,
+        n_sites: int,
+        alpha: float = 1.0,
+        *,
+        complex: bool = False,
+        visible_bias: bool = True,
+        init_std: float = 0.01,
+        dtype: torch.dtype = torch.float32,
+    ) -> None:
+        super().__init__(n_sites, complex, dtype)
+        self.alpha = _check_alpha(alpha)
+        self.n_hidden = max(1, round(self.alpha * n_sites))
+        self.visible_bias: nn.Parameter | None
+        if visible_bias:
+            self.visible_bias = self._new_parameter((n_sites,), init_std)
+        else:
+            self.register_parameter("visible_bias", None)
+        self.hidden_bias = self._new_parameter((self.n_hidden,), init_std)
+        self.weights = self._new_parameter((self.n_hidden, n_sites), init_std)
+
+    def _complex(self, parameter: torch.Tensor) -> torch.Tensor:
+        return _complex_view(parameter, self.is_complex)
+
+    def theta(self, x: torch.Tensor) -> torch.Tensor:
+        r"""Hidden pre-activations :math:`\theta_j = b_j + \sum_i W_{ji}\sigma_i`, ``(B, M)``."""
+        self._check_configs(x)
+        return self._theta(_spins(x, self._complex(self.weights).dtype))
+
+    def _theta(self, spins: torch.Tensor) -> torch.Tensor:
+        weights = self._complex(self.weights)
+        return torch.addmm(self._complex(self.hidden_bias), spins, weights.T)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``log ψ(x)`` for configurations ``x`` of shape ``(B, N)``: ``(B,)``."""
+        self._check_configs(x)
+        spins = _spins(x, self._complex(self.weights).dtype)
+        value = log_cosh(self._theta(spins)).sum(-1)
+        if self.visible_bias is not None:
+            value = value + spins @ self._complex(self.visible_bias)
+        return value
+
+    def log_psi(self, x: torch.Tensor) -> torch.Tensor:
+        """Same as calling the model."""
+        return self(x)
+
+    @torch.no_grad()
+    def log_psi_jacobian(self, x: torch.Tensor) -> torch.Tensor:
+        r"""Per-sample :math:`O_k = \partial\log\psi/\partial\theta_k`, ``(B, P)``, in the
+        order of :meth:`named_parameters`:
+
+        .. math::  \partial_{a_i} = \sigma_i,\quad \partial_{b_j} = \tanh\theta_j,\quad
+                   \partial_{W_{ji}} = \tanh(\theta_j)\,\sigma_i.
+        """
+        theta = self.theta(x)
+        spins = _spins(x, theta.dtype)
+        hidden = torch.tanh(theta)
+        columns = []
+        if self.visible_bias is not None:
+            columns.append(_expand_complex(spins, self.is_complex))
+        columns.append(_expand_complex(hidden, self.is_complex))
+        weights = hidden.unsqueeze(2) * spins.unsqueeze(1)
+        columns.append(_expand_complex(weights, self.is_complex))
+        return torch.cat([column.reshape(x.shape[0], -1) for column in columns], dim=1)
+
+
+class SymmetricRBM(_RBMBase):
+    """The translation-invariant RBM of Carleo & Troyer (2017) on a lattice.
+
+    Args:
+        lattice: the lattice whose :meth:`~qgen.lattice.Lattice.translations` are shared.
+        alpha: number of filters (an integer ≥ 1): ``α · n_translations`` hidden units.
+        complex: complex parameters.
+        init_std: standard deviation of the Gaussian initial parameters.
+        dtype: float32 or float64.
+    """
+
+    permutations: torch.Tensor
+
+    def __init__(
+        self,
+        lattice: Lattice,
+        alpha: float = 1,
+        *,
+        complex: bool = False,
+        init_std: float = 0.01,
+        dtype: torch.dtype = torch.float32,
+    ) -> None:
+        super().__init__(lattice.n_sites, complex, dtype)
+        if not float(_check_alpha(alpha)).is_integer():
+            raise ModelError(f"expected an integer number of filters alpha, got {alpha!r}")
+        self.alpha = int(alpha)
+        translations = np.asarray(lattice.translations())
+        # Inverse permutations: σ_{T(i)} for site i under translation T is spins[:, inv[T]].
+        inverse = np.argsort(translations, axis=1)
+        self.register_buffer("permutations", torch.as_tensor(inverse, dtype=torch.long))
+        self.visible_bias = self._new_parameter((1,), init_std)
+        self.hidden_bias = self._new_parameter((self.alpha,), init_std)
+        self.weights = self._new_parameter((self.alpha, self.n_sites), init_std)
+
+    @property
+    def n_translations(self) -> int:
+        return int(self.permutations.shape[0])
+
+    def _complex(self, parameter: torch.Tensor) -> torch.Tensor:
+        return _complex_view(parameter, self.is_complex)
+
+    def _translated_spins(self, x: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+        """``(B, T, N)``: the spins of every translate of each configuration."""
+        return _spins(x, dtype)[:, self.permutations]
+
+    def theta(self, x: torch.Tensor) -> torch.Tensor:
+        """Pre-activations ``(B, T, α)`` of every filter on every translate."""
+        self._check_configs(x)
+        weights = self._complex(self.weights)
+        translated = self._translated_spins(x, weights.dtype)
+        return translated @ weights.T + self._complex(self.hidden_bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``log ψ(x)`` for configurations ``x`` of shape ``(B, N)``: ``(B,)``."""
+        theta = self.theta(x)
+        visible = self._complex(self.visible_bias)
+        magnetization = _spins(x, visible.dtype).sum(-1)
+        return log_cosh(theta).sum((-2, -1)) + visible[0] * magnetization
+
+    def log_psi(self, x: torch.Tensor) -> torch.Tensor:
+        """Same as calling the model."""
+        return self(x)
+
+    @torch.no_grad()
+    def log_psi_jacobian(self, x: torch.Tensor) -> torch.Tensor:
+        """Per-sample log-derivatives ``(B, P)`` in the order of :meth:`named_parameters`."""
+        theta = self.theta(x)
+        hidden = torch.tanh(theta)  # (B, T, α)
+        translated = self._translated_spins(x, theta.dtype)  # (B, T, N)
+        magnetization = translated[:, 0].sum(-1, keepdim=True)
+        d_visible = _expand_complex(magnetization, self.is_complex)
+        d_hidden = _expand_complex(hidden.sum(1), self.is_complex)
+        d_weights = _expand_complex(
+            torch.einsum("bta,btn->ban", hidden, translated), self.is_complex
+        )
+        n = x.shape[0]
+        return torch.cat(
+            [d_visible.reshape(n, -1), d_hidden.reshape(n, -1), d_weights.reshape(n, -1)],
+            dim=1,
+        )
