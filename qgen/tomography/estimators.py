@@ -46,7 +46,7 @@ from torch import nn
 from qgen.errors import QgenError
 from qgen.exact.measurement import measurement_probabilities
 from qgen.exact.states import expectation, renyi_entropy
-from qgen.hilbert import all_configs, configs_to_indices, indices_to_configs
+from qgen.hilbert import configs_to_indices, indices_to_configs
 from qgen.operators import observables
 from qgen.operators.pauli import PauliSum
 from qgen.sampling.statistics import Stats, statistics
@@ -171,7 +171,16 @@ def state_vector(
     far from normalized (RBMs) neither overflow nor underflow.
     """
     _check_enumerable(n_sites, "the model's state vector")
-    log_psi = _evaluate(model, all_configs(n_sites), chunk_size)
+    if chunk_size < 1:
+        raise EstimatorError(f"expected a positive chunk size, got {chunk_size}")
+    # Configurations are made one chunk at a time: all 2^20 at once would take 168 MB.
+    log_psi = torch.cat(
+        [
+            _evaluate(model, indices_to_configs(torch.arange(start, stop), n_sites), chunk_size)
+            for start in range(0, 1 << n_sites, chunk_size)
+            for stop in [min(start + chunk_size, 1 << n_sites)]
+        ]
+    )
     finite = torch.isfinite(log_psi.real)
     if not bool(finite.any()):
         raise EstimatorError("the model gives zero amplitude (log psi = -inf) everywhere")
