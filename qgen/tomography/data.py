@@ -264,7 +264,7 @@ class MeasurementData:
 def _read_lines(path: Path, what: str) -> list[str]:
     """The lines of a text file, trailing blank lines dropped; refuses empty or blank lines."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise DataError(f"{what} file {path} does not exist") from None
     except IsADirectoryError:

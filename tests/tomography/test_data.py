@@ -220,7 +220,7 @@ def test_writes_leave_no_temporary_files(tmp_path):
 
 
 def test_trailing_spaces_and_compact_bases_are_read(tmp_path):
-    (tmp_path / "s.txt").write_text("0 1 1 \n1 0 0 \n\n")
+    (tmp_path / "s.txt").write_text("\ufeff0 1 1 \r\n1\t0 0 \n\n")  # BOM, CRLF, tab
     (tmp_path / "b.txt").write_text("ZXY\nY Y Z\n")
     data = load_measurements(tmp_path / "s.txt", bases=tmp_path / "b.txt")
     assert data.outcomes.tolist() == [[0, 1, 1], [1, 0, 0]]
