@@ -40,17 +40,24 @@ def add_parser(subparsers: Any, name: str) -> None:
     model = parser.add_argument_group("model and training")
     model.add_argument("--hidden", type=int, default=d.hidden, help=f"hidden units ({d.hidden})")
     method = model.add_mutually_exclusive_group()
-    method.add_argument("--cd-k", type=int, help="contrastive divergence with k Gibbs steps")
-    method.add_argument("--pcd", action="store_true", help="persistent CD (the default)")
-    model.add_argument(
-        "--pcd-k", type=int, default=d.cd_k, help=f"Gibbs steps per PCD update ({d.cd_k})"
+    method.add_argument(
+        "--cd-k", type=int, help=f"CD-k: k Gibbs steps from the data (default CD-{d.cd_k})"
     )
+    method.add_argument("--pcd", action="store_true", help="persistent contrastive divergence")
+    model.add_argument("--pcd-k", type=int, default=1, help="Gibbs steps per PCD update (1)")
     model.add_argument("--epochs", type=int, default=d.epochs)
     model.add_argument("--batch-size", type=int, default=d.batch_size)
     model.add_argument("--learning-rate", type=float, default=d.learning_rate)
     model.add_argument("--optimizer", choices=OPTIMIZERS, default=d.optimizer)
     model.add_argument("--momentum", type=float, default=d.momentum, help="SGD momentum")
     model.add_argument("--weight-decay", type=float, default=d.weight_decay, help="L2 penalty")
+    model.add_argument(
+        "--symmetric",
+        action=argparse.BooleanOptionalAction,
+        default=d.symmetric,
+        help="tie the biases to the weights: p(v) = p(1 - v), the spin-flip symmetry "
+        f"(default {'on' if d.symmetric else 'off'})",
+    )
     model.add_argument("--seed", type=int, default=d.seed)
     estimate = parser.add_argument_group("estimates")
     estimate.add_argument(
@@ -75,10 +82,10 @@ def add_parser(subparsers: Any, name: str) -> None:
 
 def experiment_from_arguments(args: argparse.Namespace) -> EBMExperiment:
     """The :class:`~qgen.ebm.experiment.EBMExperiment` the flags describe (checked)."""
-    if args.cd_k is not None:
-        method, k = "cd", args.cd_k
-    else:
+    if args.pcd:
         method, k = "pcd", args.pcd_k
+    else:
+        method, k = "cd", _DEFAULTS.cd_k if args.cd_k is None else args.cd_k
     experiment = EBMExperiment(
         dataset=args.dataset,
         size=args.size,
@@ -94,6 +101,7 @@ def experiment_from_arguments(args: argparse.Namespace) -> EBMExperiment:
         optimizer=args.optimizer,
         momentum=args.momentum,
         weight_decay=args.weight_decay,
+        symmetric=args.symmetric,
         seed=args.seed,
         nll_every=args.nll_every,
         ais_chains=args.ais_chains,

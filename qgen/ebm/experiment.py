@@ -52,7 +52,9 @@ class EBMExperiment:
     ``cd_k`` Gibbs steps per update; the NLL is estimated every ``nll_every`` epochs with
     AIS (``ais_chains`` chains, ``ais_betas`` temperatures), exactly when
     min(visible, hidden) ≤ ``exact_up_to``; ``model_samples`` samples come from
-    independent chains of ``gibbs_steps`` block Gibbs steps."""
+    independent chains of ``gibbs_steps`` block Gibbs steps. ``symmetric`` ties the biases
+    to the weights so that the RBM has the Ising model's spin-flip symmetry exactly
+    (:class:`~qgen.ebm.training.CDConfig`)."""
 
     dataset: str = "ising"
     size: str = "8x8"
@@ -60,14 +62,15 @@ class EBMExperiment:
     samples: int = 10_000
     test_samples: int = 5_000
     hidden: int = 64
-    method: str = "pcd"
-    cd_k: int = 1
-    epochs: int = 20
+    method: str = "cd"
+    cd_k: int = 10
+    epochs: int = 30
     batch_size: int = 100
-    learning_rate: float = 0.01
-    optimizer: str = "sgd"
+    learning_rate: float = 0.003
+    optimizer: str = "adam"
     momentum: float = 0.9
     weight_decay: float = 0.0
+    symmetric: bool = True
     seed: int = 0
     nll_every: int = 5
     ais_chains: int = 100
@@ -106,6 +109,7 @@ class EBMExperiment:
             optimizer=self.optimizer,
             momentum=self.momentum,
             weight_decay=self.weight_decay,
+            symmetric=self.symmetric,
             seed=self.seed,
             progress=progress,
         )
@@ -198,6 +202,7 @@ def run_ebm(
         "n_hidden": experiment.hidden,
         "method": experiment.method,
         "cd_k": experiment.cd_k,
+        "symmetric": experiment.symmetric,
         "epochs_run": history.epochs_run,
         "n_train": train.shape[0],
         "n_test": test.shape[0],

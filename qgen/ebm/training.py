@@ -45,7 +45,15 @@ from qgen.ebm.errors import (
 from qgen.models.bernoulli_rbm import BernoulliRBM
 from qgen.runs import RunDirectory
 
-__all__ = ["METHODS", "OPTIMIZERS", "CDConfig", "CDTrainer", "TrainingHistory", "train_rbm"]
+__all__ = [
+    "METHODS",
+    "OPTIMIZERS",
+    "CDConfig",
+    "CDTrainer",
+    "TrainingHistory",
+    "tie_biases",
+    "train_rbm",
+]
 
 METHODS = ("cd", "pcd")
 OPTIMIZERS = ("sgd", "adam")
@@ -53,10 +61,16 @@ OPTIMIZERS = ("sgd", "adam")
 
 @dataclass
 class CDConfig:
-    """How to train: ``method`` ``"cd"`` (CD-k) or ``"pcd"`` (persistent CD), ``k`` Gibbs
+    r"""How to train: ``method`` ``"cd"`` (CD-k) or ``"pcd"`` (persistent CD), ``k`` Gibbs
     steps per update, epochs, minibatch size, learning rate, ``optimizer`` (``"sgd"``
     with ``momentum``, or ``"adam"``), L2 ``weight_decay``, persistent chains (default:
-    one per minibatch row), seed, and tqdm progress on stderr."""
+    one per minibatch row), seed, and tqdm progress on stderr.
+
+    ``symmetric`` imposes the spin-flip symmetry :math:`p(v) = p(\mathbf 1 - v)` of a
+    model without field (the Ising model's :math:`\mathbb Z_2`) by tying the biases to the
+    weights, :math:`a = -\tfrac12 W^\top \mathbf 1` and :math:`b = -\tfrac12 W \mathbf 1`
+    (then :math:`F(\mathbf 1 - v) = F(v)`: the ±1 RBM without biases, in 0/1 units), and
+    following the gradient of the loss with respect to :math:`W` through the tie."""
 
     method: str = "cd"
     k: int = 1
@@ -67,6 +81,7 @@ class CDConfig:
     momentum: float = 0.9
     weight_decay: float = 0.0
     persistent_chains: int | None = None
+    symmetric: bool = False
     seed: int = 0
     progress: bool = False
 
@@ -126,6 +141,8 @@ class CDTrainer:
         self.config = config
         self.optimizer = config.build_optimizer(model)
         self.chains: torch.Tensor | None = None
+        if config.symmetric:
+            tie_biases(model)
 
     def negative_samples(self, batch: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         """The chain samples of this update: k Gibbs steps from the batch (CD) or from the
@@ -140,15 +157,19 @@ class CDTrainer:
         return self.chains
 
     def step(self, batch: torch.Tensor, generator: torch.Generator) -> dict[str, float]:
-        """One update; returns the free-energy gap :math:`L` and the mean squared
-        one-step reconstruction error :math:`\\overline{(v - p(v \\mid h(v)))^2}`."""
+        r"""One update; returns the free-energy gap :math:`L` and the mean squared
+        one-step reconstruction error :math:`\overline{(v - p(v \mid h(v)))^2}`."""
         model = self.model
         batch = batch.to(device=model.device, dtype=model.dtype)
         negative = self.negative_samples(batch, generator)
         self.optimizer.zero_grad()
         loss = model.free_energy(batch).mean() - model.free_energy(negative).mean()
         loss.backward()
+        if self.config.symmetric:
+            _tied_gradient(model)
         self.optimizer.step()
+        if self.config.symmetric:
+            tie_biases(model)
         with torch.no_grad():
             reconstruction = model.visible_probabilities(model.hidden_probabilities(batch).round())
             error = float(((batch - reconstruction) ** 2).mean())
@@ -166,6 +187,27 @@ class CDTrainer:
         self.optimizer.load_state_dict(state["optimizer"])
         chains = state.get("chains")
         self.chains = None if chains is None else chains.to(self.model.device, self.model.dtype)
+
+
+def tie_biases(model: BernoulliRBM) -> None:
+    r"""Set :math:`a = -\tfrac12 W^\top \mathbf 1`, :math:`b = -\tfrac12 W \mathbf 1`, which
+    makes :math:`p(v) = p(\mathbf 1 - v)` exactly (see :class:`CDConfig`)."""
+    with torch.no_grad():
+        model.visible_bias.copy_(-0.5 * model.weights.sum(0))
+        model.hidden_bias.copy_(-0.5 * model.weights.sum(1))
+
+
+def _tied_gradient(model: BernoulliRBM) -> None:
+    r"""Chain rule through the tie: :math:`dL/dW_{ji} \mathrel{+}= -\tfrac12
+    (\partial L/\partial a_i + \partial L/\partial b_j)`; the biases' own gradients
+    are dropped (they follow W)."""
+    a, b, w = model.visible_bias, model.hidden_bias, model.weights
+    if w.grad is None or a.grad is None or b.grad is None:
+        return
+    with torch.no_grad():
+        w.grad.add_(-0.5 * (a.grad[None, :] + b.grad[:, None]))
+        a.grad.zero_()
+        b.grad.zero_()
 
 
 def train_rbm(

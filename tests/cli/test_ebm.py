@@ -42,10 +42,11 @@ def test_json_run_directory_and_resume(tmp_path, capsys):
     assert "cd_k: stored 2, asked 3" in capsys.readouterr().err
 
 
-def test_pcd_is_the_default(capsys):
+def test_default_method_and_pcd(capsys):
     result = run_json(capsys, *QUICK)
-    assert result["method"] == "pcd"
-    assert result["cd_k"] == 1
+    assert (result["method"], result["cd_k"], result["symmetric"]) == ("cd", 10, True)
+    result = run_json(capsys, *QUICK, "--pcd", "--no-symmetric")
+    assert (result["method"], result["cd_k"], result["symmetric"]) == ("pcd", 1, False)
 
 
 @pytest.mark.parametrize(

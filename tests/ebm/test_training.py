@@ -127,3 +127,38 @@ def test_divergence_is_reported():
         rbm.weights.fill_(float("nan"))
     with pytest.raises(EBMError, match="diverged at epoch 1"):
         train_rbm(rbm, tiny_dataset(20), CDConfig(epochs=1))
+
+
+def test_symmetric_training_keeps_the_spin_flip_symmetry():
+    data = tiny_dataset(200)
+    rbm = BernoulliRBM(
+        6, 4, torch.float64, weight_std=0.5, generator=torch.Generator().manual_seed(0)
+    )
+    train_rbm(rbm, data, CDConfig(epochs=3, symmetric=True, optimizer="adam", learning_rate=0.05))
+    with torch.no_grad():
+        torch.testing.assert_close(rbm.log_prob(data), rbm.log_prob(1 - data), rtol=0, atol=1e-12)
+        torch.testing.assert_close(rbm.visible_bias, -0.5 * rbm.weights.sum(0))
+
+
+def test_symmetric_gradient_is_the_gradient_through_the_tie():
+    from qgen.ebm.training import _tied_gradient, tie_biases
+
+    generator = torch.Generator().manual_seed(3)
+    rbm = BernoulliRBM(6, 4, torch.float64, weight_std=0.7, generator=generator)
+    tie_biases(rbm)
+    positive, negative = tiny_dataset(20, seed=1).double(), tiny_dataset(20, seed=2).double()
+
+    def tied_loss(w: torch.Tensor) -> torch.Tensor:
+        a, b = -0.5 * w.sum(0), -0.5 * w.sum(1)
+
+        def free(v: torch.Tensor) -> torch.Tensor:
+            return -(v @ a) - torch.nn.functional.softplus(v @ w.T + b).sum(-1)
+
+        return free(positive).mean() - free(negative).mean()
+
+    w = rbm.weights.detach().clone().requires_grad_(True)
+    (reference,) = torch.autograd.grad(tied_loss(w), w)
+    loss = rbm.free_energy(positive).mean() - rbm.free_energy(negative).mean()
+    loss.backward()
+    _tied_gradient(rbm)
+    torch.testing.assert_close(rbm.weights.grad, reference, rtol=1e-12, atol=1e-12)
