@@ -110,6 +110,7 @@ def test_rnn_learns_the_tfim_ground_state_from_z_data() -> None:
     assert records[-1]["validation_nll"] == pytest.approx(exact_nll(psi, validation), abs=0.03)
 
 
+@pytest.mark.slow
 def test_complex_two_qubit_state_from_pauli_bases() -> None:
     """A phase head learns a complex state from data in all 9 two-qubit Pauli bases."""
     psi = np.array([0.5, 0.5j, -0.5, 0.5 * np.exp(0.3j)])
