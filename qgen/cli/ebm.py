@@ -58,6 +58,12 @@ def add_parser(subparsers: Any, name: str) -> None:
         help="tie the biases to the weights: p(v) = p(1 - v), the spin-flip symmetry "
         f"(default {'on' if d.symmetric else 'off'})",
     )
+    model.add_argument(
+        "--cosine",
+        action=argparse.BooleanOptionalAction,
+        default=d.cosine,
+        help=f"cosine learning-rate decay over the epochs (default {'on' if d.cosine else 'off'})",
+    )
     model.add_argument("--seed", type=int, default=d.seed)
     estimate = parser.add_argument_group("estimates")
     estimate.add_argument(
@@ -102,6 +108,7 @@ def experiment_from_arguments(args: argparse.Namespace) -> EBMExperiment:
         momentum=args.momentum,
         weight_decay=args.weight_decay,
         symmetric=args.symmetric,
+        cosine=args.cosine,
         seed=args.seed,
         nll_every=args.nll_every,
         ais_chains=args.ais_chains,

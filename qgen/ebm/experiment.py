@@ -54,7 +54,8 @@ class EBMExperiment:
     min(visible, hidden) ≤ ``exact_up_to``; ``model_samples`` samples come from
     independent chains of ``gibbs_steps`` block Gibbs steps. ``symmetric`` ties the biases
     to the weights so that the RBM has the Ising model's spin-flip symmetry exactly
-    (:class:`~qgen.ebm.training.CDConfig`)."""
+    (:class:`~qgen.ebm.training.CDConfig`); ``cosine`` decays the learning rate to zero
+    over the epochs."""
 
     dataset: str = "ising"
     size: str = "8x8"
@@ -71,6 +72,7 @@ class EBMExperiment:
     momentum: float = 0.9
     weight_decay: float = 0.0
     symmetric: bool = True
+    cosine: bool = True
     seed: int = 0
     nll_every: int = 5
     ais_chains: int = 100
@@ -110,6 +112,7 @@ class EBMExperiment:
             momentum=self.momentum,
             weight_decay=self.weight_decay,
             symmetric=self.symmetric,
+            cosine=self.cosine,
             seed=self.seed,
             progress=progress,
         )

@@ -70,7 +70,9 @@ class CDConfig:
     model without field (the Ising model's :math:`\mathbb Z_2`) by tying the biases to the
     weights, :math:`a = -\tfrac12 W^\top \mathbf 1` and :math:`b = -\tfrac12 W \mathbf 1`
     (then :math:`F(\mathbf 1 - v) = F(v)`: the ±1 RBM without biases, in 0/1 units), and
-    following the gradient of the loss with respect to :math:`W` through the tie."""
+    following the gradient of the loss with respect to :math:`W` through the tie.
+    ``cosine`` scales the learning rate by :math:`\tfrac12(1 + \cos \pi (e-1)/E)` in
+    epoch e of E (Loshchilov & Hutter, ICLR 2017)."""
 
     method: str = "cd"
     k: int = 1
@@ -82,6 +84,7 @@ class CDConfig:
     weight_decay: float = 0.0
     persistent_chains: int | None = None
     symmetric: bool = False
+    cosine: bool = False
     seed: int = 0
     progress: bool = False
 
@@ -244,6 +247,10 @@ def train_rbm(
     progress = _progress(epochs, config.progress)
     for epoch in progress:
         start = time.perf_counter()
+        if config.cosine:
+            factor = 0.5 * (1 + math.cos(math.pi * (epoch - 1) / config.epochs))
+            for group in trainer.optimizer.param_groups:
+                group["lr"] = factor * config.learning_rate
         order = torch.randperm(x.shape[0], generator=generator)
         sums: dict[str, float] = {}
         n_batches = 0
@@ -263,6 +270,7 @@ def train_rbm(
         record: dict[str, Any] = {
             "epoch": epoch,
             **{name: total / n_batches for name, total in sums.items()},
+            "learning_rate": trainer.optimizer.param_groups[0]["lr"],
             "train_seconds": time.perf_counter() - start,
         }
         if evaluate is not None:

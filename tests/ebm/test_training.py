@@ -162,3 +162,13 @@ def test_symmetric_gradient_is_the_gradient_through_the_tie():
     loss.backward()
     _tied_gradient(rbm)
     torch.testing.assert_close(rbm.weights.grad, reference, rtol=1e-12, atol=1e-12)
+
+
+def test_cosine_schedule():
+    config = CDConfig(epochs=4, cosine=True, learning_rate=0.1, optimizer="adam")
+    history = train_rbm(BernoulliRBM(6, 3), tiny_dataset(50), config)
+    rates = [record["learning_rate"] for record in history.records]
+    expected = [0.05 * (1 + math.cos(math.pi * (e - 1) / 4)) for e in (1, 2, 3, 4)]
+    assert rates == pytest.approx(expected, rel=1e-12)
+    constant = train_rbm(BernoulliRBM(6, 3), tiny_dataset(50), CDConfig(epochs=2))
+    assert [record["learning_rate"] for record in constant.records] == [0.01, 0.01]
