@@ -225,3 +225,20 @@ def test_complex_rbm_on_qucumber_tutorial_2() -> None:
     )
     records = trainer.run(300, progress=False)
     assert records[-1]["fidelity"] >= 0.99
+
+
+def test_persistent_chains_are_carried_and_checkpointed() -> None:
+    psi = tfim_state(4)
+    train = sample_measurements(psi, "ZZZZ", 300, seed=1)
+    torch.manual_seed(0)
+    model = RBMState(4, 4)
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e-2)
+    trainer = TomographyTrainer(
+        model, train, None, optimizer, batch_size=100, method="cd", persistent=True, n_chains=7
+    )
+    assert trainer.chains is None
+    records = trainer.run(1, progress=False)
+    assert records[0]["train_nll"] is None  # CD has no exact batch NLL
+    assert trainer.chains.shape == (7, 4)
+    state = trainer.state_dict()
+    assert torch.equal(state["chains"], trainer.chains)
