@@ -281,7 +281,7 @@ def case_w20(args: argparse.Namespace) -> None:
         model,
         data,
         epochs=epochs,
-        learning_rate=5e-3,
+        learning_rate=2e-2,
         batch_size=100,
         fidelity_every=max(epochs // 5, 1),
         target=0.95,
@@ -294,6 +294,7 @@ def case_w20(args: argparse.Namespace) -> None:
             "n_bases": len(bases),
             "samples_per_basis": per_basis,
             "epochs": epochs,
+            "learning_rate": 2e-2,
             "fidelity": fidelity(model, psi).mean,
             **timing,
         }
