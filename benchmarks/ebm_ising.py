@@ -54,7 +54,9 @@ def ising_record(experiment: EBMExperiment) -> dict[str, Any]:
         "test_nll_error": summary["test_nll"]["error"],
         "log_partition": summary["log_partition"]["value"],
         "log_partition_error": summary["log_partition"]["error"],
-        "reference_entropy_onsager": summary.get("reference_entropy", {}).get("value"),
+        "exact_entropy": summary.get("exact_entropy", {}).get("value"),
+        "kl_data_to_model": summary["test_nll"].get("kl_to_model"),
+        "exact_energy_per_site": summary.get("exact_entropy", {}).get("energy_per_site"),
         "seconds": summary["seconds"],
     }
     for name in ("energy_per_site", "abs_magnetization"):

@@ -15,6 +15,7 @@ from qgen.ebm.ais import (
 from qgen.ebm.errors import EBMError, check_binary_data
 from qgen.ebm.experiment import EBMExperiment, ising_data, run_ebm
 from qgen.ebm.metrics import compare_histograms, mean_and_error
+from qgen.ebm.reference import IsingThermodynamics, ising_thermodynamics
 from qgen.ebm.training import CDConfig, CDTrainer, TrainingHistory, train_rbm
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "CDTrainer",
     "EBMError",
     "EBMExperiment",
+    "IsingThermodynamics",
     "LogPartitionEstimate",
     "TrainingHistory",
     "annealed_log_partition",
@@ -29,6 +31,7 @@ __all__ = [
     "check_binary_data",
     "compare_histograms",
     "ising_data",
+    "ising_thermodynamics",
     "log_partition",
     "mean_and_error",
     "negative_log_likelihood",
