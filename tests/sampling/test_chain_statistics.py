@@ -1,0 +1,68 @@
+"""Autocorrelation time, split-R̂ and error bars of Markov chains with known answers."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from qgen.errors import QgenError
+from qgen.sampling import integrated_autocorrelation_time, split_r_hat, statistics
+
+
+def _ar1(phi: float, n_chains: int, length: int, seed: int) -> torch.Tensor:
+    """x_t = φ x_{t−1} + sqrt(1 − φ²) ε_t, stationary with unit variance; ρ(t) = φ^t."""
+    generator = torch.Generator().manual_seed(seed)
+    noise = torch.randn(n_chains, length, generator=generator, dtype=torch.float64)
+    x = torch.empty_like(noise)
+    x[:, 0] = noise[:, 0]
+    scale = math.sqrt(1 - phi**2)
+    for t in range(1, length):
+        x[:, t] = phi * x[:, t - 1] + scale * noise[:, t]
+    return x
+
+
+@pytest.mark.parametrize("phi", [0.0, 0.5, 0.8])
+def test_tau_of_an_ar1_process(phi):
+    """τ = Σ_{t≥1} φ^t = φ / (1 − φ)."""
+    chains = _ar1(phi, 64, 4000, seed=1)
+    tau = integrated_autocorrelation_time(chains)
+    assert tau == pytest.approx(phi / (1 - phi), abs=0.05 + 0.1 * phi / (1 - phi))
+
+
+def test_error_bar_of_correlated_chains_covers_the_true_spread():
+    """The error of the mean of AR(1) chains matches sqrt((1 + 2τ)/n)·σ with σ = 1."""
+    phi, n_chains, length = 0.8, 16, 2000
+    stats = statistics(_ar1(phi, n_chains, length, seed=2))
+    true_error = math.sqrt((1 + 2 * phi / (1 - phi)) / (n_chains * length))
+    assert stats.error == pytest.approx(true_error, rel=0.15)
+    assert abs(stats.mean) < 5 * true_error
+    assert stats.r_hat < 1.01
+
+
+def test_split_r_hat_flags_chains_in_different_places():
+    mixed = _ar1(0.3, 8, 1000, seed=3)
+    assert split_r_hat(mixed) < 1.01
+    shifted = mixed + torch.arange(8, dtype=torch.float64).unsqueeze(1)
+    assert split_r_hat(shifted) > 1.5
+    drifting = mixed + torch.linspace(0, 3, 1000, dtype=torch.float64)  # not stationary
+    assert split_r_hat(drifting) > 1.1
+    assert split_r_hat(torch.ones(4, 10)) is None
+
+
+def test_short_chains_count_as_independent_samples():
+    values = torch.arange(12, dtype=torch.float64).reshape(4, 3)
+    stats = statistics(values)
+    assert stats.tau_corr is None
+    assert stats.r_hat is None
+    assert stats.error == pytest.approx(statistics(values.reshape(-1)).error)
+
+
+def test_bad_chain_shapes():
+    with pytest.raises(QgenError, match="length >= 4"):
+        split_r_hat(torch.zeros(3, 2))
+    with pytest.raises(QgenError, match="complex"):
+        integrated_autocorrelation_time(torch.zeros(3, 5, dtype=torch.complex128))
+    with pytest.raises(QgenError, match=r"\(n_chains, length\)"):
+        statistics(torch.zeros(2, 2, 2))
