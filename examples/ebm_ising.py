@@ -44,6 +44,8 @@ def main() -> None:
     nll, log_z = summary["test_nll"], summary["log_partition"]
     print(f"log Z ({log_z['method']})  {log_z['value']:.3f} ± {log_z['error']:.3f}")
     print(f"held-out NLL    {nll['value']:.3f} ± {nll['error']:.3f} nats per configuration")
+    entropy = summary["exact_entropy"]["value"]
+    print(f"exact entropy   {entropy:.3f} (Kaufman), so KL(data || RBM) ≈ {nll['kl_to_model']:.3f}")
     ising = summary["ising"]
     for name in ("energy_per_site", "abs_magnetization"):
         data, model = ising["data"][name], ising["model"][name]

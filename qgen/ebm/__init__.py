@@ -14,7 +14,7 @@ from qgen.ebm.ais import (
 )
 from qgen.ebm.errors import EBMError, check_binary_data
 from qgen.ebm.experiment import EBMExperiment, ising_data, run_ebm
-from qgen.ebm.metrics import compare_histograms, mean_and_error
+from qgen.ebm.metrics import compare_histograms, level_edges, mean_and_error
 from qgen.ebm.reference import IsingThermodynamics, ising_thermodynamics
 from qgen.ebm.training import CDConfig, CDTrainer, TrainingHistory, train_rbm
 
@@ -32,6 +32,7 @@ __all__ = [
     "compare_histograms",
     "ising_data",
     "ising_thermodynamics",
+    "level_edges",
     "log_partition",
     "mean_and_error",
     "negative_log_likelihood",

@@ -30,7 +30,7 @@ from qgen.datasets.ising import (
 )
 from qgen.ebm.ais import base_visible_bias, log_partition, negative_log_likelihood
 from qgen.ebm.errors import EBMError, check_positive_float, check_positive_int
-from qgen.ebm.metrics import compare_histograms, mean_and_error
+from qgen.ebm.metrics import compare_histograms, level_edges, mean_and_error
 from qgen.ebm.reference import ising_thermodynamics
 from qgen.ebm.training import CDConfig, train_rbm
 from qgen.models.bernoulli_rbm import BernoulliRBM
@@ -232,9 +232,13 @@ def run_ebm(
     for name in ("energy_per_site", "abs_magnetization", "magnetization"):
         ising["data"][name] = mean_and_error(data_obs[name], test_chains)
         ising["model"][name] = mean_and_error(model_obs[name])
+    steps = {"energy_per_site": 4 / n_sites, "magnetization": 2 / n_sites}
+    steps["abs_magnetization"] = steps["magnetization"]
     for name in ("energy_per_site", "magnetization", "abs_magnetization"):
+        both = torch.cat([model_obs[name], data_obs[name]])
+        edges = level_edges(both, steps[name], experiment.bins)
         comparison = compare_histograms(
-            model_obs[name], data_obs[name], test_chains, experiment.bins, generator=generator
+            model_obs[name], data_obs[name], test_chains, edges, generator=generator
         )
         ising["histograms"][name] = {
             key: comparison[key]

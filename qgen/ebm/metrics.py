@@ -24,7 +24,7 @@ import torch
 
 from qgen.ebm.errors import EBMError
 
-__all__ = ["compare_histograms", "mean_and_error"]
+__all__ = ["compare_histograms", "level_edges", "mean_and_error"]
 
 
 def mean_and_error(values: torch.Tensor, chains: torch.Tensor | None = None) -> dict[str, float]:
@@ -59,6 +59,26 @@ def _bin_edges(values: torch.Tensor, bins: int | torch.Tensor) -> torch.Tensor:
     if high - low < 1e-12:
         high = low + 1.0
     return torch.linspace(low - 1e-9, high + 1e-9, bins + 1, dtype=torch.float64)
+
+
+def level_edges(values: torch.Tensor, spacing: float, bins: int) -> torch.Tensor:
+    """Bin edges for an observable that takes values on a grid of step ``spacing`` (the
+    energy per site of an L×L Ising lattice moves in steps of 4/N, the magnetization in
+    steps of 2/N): edges halfway between grid values, each bin holding the same number of
+    levels, about ``bins`` bins over the range of ``values``. Equal-width bins that ignore
+    the grid hold unequal numbers of levels and make spiky histograms.
+
+    >>> level_edges(torch.tensor([-1.0, 1.0]), 0.5, 2).tolist()
+    [-1.25, 0.25, 1.75]
+    """
+    if not spacing > 0 or bins < 1:
+        raise EBMError(f"expected spacing > 0 and bins ≥ 1, got {spacing!r} and {bins!r}")
+    x = values.detach().to(torch.float64)
+    low, high = float(x.min()), float(x.max())
+    levels = round((high - low) / spacing) + 1
+    group = math.ceil(levels / bins)
+    n_bins = math.ceil(levels / group)
+    return low - spacing / 2 + spacing * group * torch.arange(n_bins + 1, dtype=torch.float64)
 
 
 def compare_histograms(

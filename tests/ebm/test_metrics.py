@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from qgen.ebm import EBMError, compare_histograms, mean_and_error
+from qgen.ebm import EBMError, compare_histograms, level_edges, mean_and_error
 
 
 def test_mean_and_error_independent_and_by_chain():
@@ -60,3 +60,14 @@ def test_bad_input():
         compare_histograms(torch.zeros(1), torch.zeros(5))
     with pytest.raises(EBMError, match="at least two values"):
         mean_and_error(torch.zeros(1))
+
+
+def test_level_edges_put_whole_levels_in_every_bin():
+    # Energies per site of a 4x4 lattice: steps of 4/16 = 0.25 from -2 to 1.
+    values = torch.arange(-2.0, 1.01, 0.25)
+    edges = level_edges(values, 0.25, 5)
+    counts = torch.histogram(values.double(), edges).hist
+    assert counts.tolist() == [3.0, 3.0, 3.0, 3.0, 1.0]  # 13 levels, 3 per bin
+    assert edges[0].item() == pytest.approx(-2.125)
+    with pytest.raises(EBMError, match="spacing > 0"):
+        level_edges(values, 0.0, 5)
