@@ -28,6 +28,7 @@ which stochastic reconfiguration uses instead of ``torch.func``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -97,6 +98,20 @@ class _RBMBase(nn.Module):
             raise ModelError(
                 f"expected configurations of shape (batch, {self.n_sites}), got {tuple(x.shape)}"
             )
+
+    def _trainable_columns(
+        self, derivatives: dict[str, Callable[[], torch.Tensor]], batch: int
+    ) -> torch.Tensor:
+        """Per-sample derivatives of the trainable parameters, in their order, flattened
+        (with interleaved real and imaginary parts for complex parameters)."""
+        columns = [
+            _expand_complex(derivatives[name](), self.is_complex).reshape(batch, -1)
+            for name, parameter in self.named_parameters()
+            if parameter.requires_grad
+        ]
+        if not columns:
+            raise ModelError("the RBM has no trainable parameters")
+        return torch.cat(columns, dim=1)
 
     def n_parameters(self) -> int:
         """Number of real trainable parameters."""
@@ -182,13 +197,12 @@ class RBM(_RBMBase):
         theta = self.theta(x)
         spins = _spins(x, theta.dtype)
         hidden = torch.tanh(theta)
-        columns = []
-        if self.visible_bias is not None:
-            columns.append(_expand_complex(spins, self.is_complex))
-        columns.append(_expand_complex(hidden, self.is_complex))
-        weights = hidden.unsqueeze(2) * spins.unsqueeze(1)
-        columns.append(_expand_complex(weights, self.is_complex))
-        return torch.cat([column.reshape(x.shape[0], -1) for column in columns], dim=1)
+        derivatives = {
+            "visible_bias": lambda: spins,
+            "hidden_bias": lambda: hidden,
+            "weights": lambda: hidden.unsqueeze(2) * spins.unsqueeze(1),
+        }
+        return self._trainable_columns(derivatives, x.shape[0])
 
 
 class SymmetricRBM(_RBMBase):
@@ -218,6 +232,11 @@ class SymmetricRBM(_RBMBase):
             raise ModelError(f"expected an integer number of filters alpha, got {alpha!r}")
         self.alpha = int(alpha)
         translations = np.asarray(lattice.translations())
+        if translations.shape[0] < 2:
+            raise ModelError(
+                f"the symmetric RBM shares weights over lattice translations, but "
+                f"{lattice!r} has no periodic direction; use --model rbm"
+            )
         # Inverse permutations: σ_{T(i)} for site i under translation T is spins[:, inv[T]].
         inverse = np.argsort(translations, axis=1)
         self.register_buffer("permutations", torch.as_tensor(inverse, dtype=torch.long))
@@ -260,14 +279,9 @@ class SymmetricRBM(_RBMBase):
         theta = self.theta(x)
         hidden = torch.tanh(theta)  # (B, T, α)
         translated = self._translated_spins(x, theta.dtype)  # (B, T, N)
-        magnetization = translated[:, 0].sum(-1, keepdim=True)
-        d_visible = _expand_complex(magnetization, self.is_complex)
-        d_hidden = _expand_complex(hidden.sum(1), self.is_complex)
-        d_weights = _expand_complex(
-            torch.einsum("bta,btn->ban", hidden, translated), self.is_complex
-        )
-        n = x.shape[0]
-        return torch.cat(
-            [d_visible.reshape(n, -1), d_hidden.reshape(n, -1), d_weights.reshape(n, -1)],
-            dim=1,
-        )
+        derivatives = {
+            "visible_bias": lambda: translated[:, 0].sum(-1, keepdim=True),
+            "hidden_bias": lambda: hidden.sum(1),
+            "weights": lambda: torch.einsum("bta,btn->ban", hidden, translated),
+        }
+        return self._trainable_columns(derivatives, x.shape[0])

@@ -38,7 +38,7 @@ def build_model(
     alpha: float = 1.0,
     dtype: torch.dtype = torch.float32,
 ) -> nn.Module:
-    """The autoregressive wave function ``name`` on ``lattice``.
+    """The wave function ``name`` on ``lattice``.
 
     ``hidden`` is the hidden width (RNNs, MADE) or the embedding width (Transformer);
     ``layers`` defaults to 1 for the RNNs and 2 for the Transformer and MADE. 2D

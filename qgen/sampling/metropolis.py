@@ -118,6 +118,7 @@ class MetropolisSampler:
             )
         self.betas = 1.0 - torch.arange(self.n_replicas, dtype=torch.float64) / self.n_replicas
         self._chains: torch.Tensor | None = None  # (n_replicas * n_chains, n_sites)
+        self._moves: torch.Tensor | None = None
         if initial is not None:
             self._chains = self._check_initial(initial).repeat(self.n_replicas, 1)
         self._thermalized = False
@@ -131,11 +132,15 @@ class MetropolisSampler:
     def _check_bonds(self, bonds: np.ndarray | torch.Tensor | None) -> torch.Tensor:
         if bonds is None:
             raise SamplerError("the exchange rule needs bonds=, the site pairs it swaps")
+        if isinstance(bonds, torch.Tensor):
+            bonds = bonds.detach().cpu().numpy()
         pairs = torch.as_tensor(np.array(bonds), dtype=torch.long)
         if pairs.ndim != 2 or pairs.shape[1] != 2 or pairs.shape[0] == 0:
             raise SamplerError(f"expected bonds of shape (n_bonds, 2), got {tuple(pairs.shape)}")
         if int(pairs.min()) < 0 or int(pairs.max()) >= self.n_sites:
             raise SamplerError(f"expected bond sites in [0, {self.n_sites}), got {pairs.tolist()}")
+        if bool((pairs[:, 0] == pairs[:, 1]).any()):
+            raise SamplerError(f"expected bonds between two different sites, got {pairs.tolist()}")
         return pairs
 
     def _check_initial(self, initial: torch.Tensor) -> torch.Tensor:
@@ -168,27 +173,31 @@ class MetropolisSampler:
         ranks = keys.argsort(dim=1).argsort(dim=1)
         return (ranks < n_down).to(torch.long)
 
-    @torch.no_grad()
     def _log_weight(self, x: torch.Tensor) -> torch.Tensor:
         """``log|ψ(x)|²`` in float64."""
         return 2.0 * self.model(x).real.to(torch.float64)
 
+    def _move_table(self, device: torch.device) -> torch.Tensor:
+        """The moves as XOR masks ``(n_moves, n_sites)``: one site set per local move, both
+        ends of a bond per exchange move; cached on ``device``."""
+        if self._moves is None or self._moves.device != device:
+            if self.rule == "local":
+                moves = torch.eye(self.n_sites, dtype=torch.long)
+            else:
+                assert self.bonds is not None
+                moves = torch.zeros(self.bonds.shape[0], self.n_sites, dtype=torch.long)
+                rows = torch.arange(self.bonds.shape[0]).unsqueeze(1)
+                moves[rows, self.bonds] = 1
+            self._moves = moves.to(device)
+        return self._moves
+
     def _proposal_masks(self, count: int, generator: torch.Generator) -> torch.Tensor:
-        """One sweep's proposals as XOR masks ``(sweep_size, count, n_sites)``: one site
-        (local rule) or both ends of a bond (exchange rule) set."""
-        device = generator.device
-        if self.rule == "local":
-            sites = torch.randint(
-                0, self.n_sites, (self.sweep_size, count), generator=generator, device=device
-            )
-            return nn.functional.one_hot(sites, self.n_sites)
-        assert self.bonds is not None
-        bonds = self.bonds.to(device)
+        """One sweep's proposals ``(sweep_size, count, n_sites)``, uniform over the moves."""
+        moves = self._move_table(generator.device)
         which = torch.randint(
-            0, bonds.shape[0], (self.sweep_size, count), generator=generator, device=device
+            0, moves.shape[0], (self.sweep_size, count), generator=generator, device=moves.device
         )
-        ends = bonds[which]  # (sweep_size, count, 2)
-        return nn.functional.one_hot(ends, self.n_sites).sum(-2).clamp_(max=1)
+        return moves[which]
 
     def _sweeps(
         self,
@@ -258,8 +267,12 @@ class MetropolisSampler:
         """Samples each chain contributes to a request of ``n_samples``."""
         return math.ceil(n_samples / self.n_chains)
 
+    @torch.no_grad()
     def sample(self, n_samples: int, generator: torch.Generator) -> torch.Tensor:
-        """``n_chains · ⌈n_samples / n_chains⌉`` configurations, time-major (see module)."""
+        """``n_chains · ⌈n_samples / n_chains⌉`` configurations, time-major (see module).
+
+        A trivial exchange (two equal spins) counts as a proposed and accepted move, as in
+        NetKet, so the acceptance rate includes them."""
         _check_count(n_samples)
         device = self._device()
         if generator.device != device:
@@ -289,26 +302,49 @@ class MetropolisSampler:
     def _new_counts(self, device: torch.device) -> list[torch.Tensor]:
         """Accepted moves per chain, proposals; accepted and proposed replica swaps."""
         return [
-            torch.zeros(self.n_chains, device=device),
-            torch.zeros((), device=device),
-            torch.zeros((), device=device),
-            torch.zeros((), device=device),
+            torch.zeros(self.n_chains, dtype=torch.long, device=device),
+            torch.zeros((), dtype=torch.long, device=device),
+            torch.zeros((), dtype=torch.long, device=device),
+            torch.zeros((), dtype=torch.long, device=device),
         ]
 
+    def _settings(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "n_chains": self.n_chains,
+            "n_replicas": self.n_replicas,
+            "magnetization": None if self.sector is None else self.sector.magnetization,
+        }
+
     def state_dict(self) -> dict[str, Any]:
-        """The chains (to continue them) and whether they are thermalized."""
+        """The chains (to continue them), whether they are thermalized, and the settings
+        they belong to."""
         return {
             "chains": None if self._chains is None else self._chains.cpu(),
             "thermalized": self._thermalized,
+            "settings": self._settings(),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        chains = state.get("chains")
-        expected = (self.n_replicas * self.n_chains, self.n_sites)
-        if chains is not None and tuple(chains.shape) != expected:
+        """Continue saved chains; refuse chains of other settings or outside the sector."""
+        saved = state.get("settings")
+        if saved is not None and saved != self._settings():
             raise SamplerError(
-                f"expected saved chains of shape {expected}, got {tuple(chains.shape)}"
+                f"the saved chains belong to a sampler with {saved}, not {self._settings()}"
             )
+        chains = state.get("chains")
+        if chains is not None:
+            expected = (self.n_replicas * self.n_chains, self.n_sites)
+            if tuple(chains.shape) != expected:
+                raise SamplerError(
+                    f"expected saved chains of shape {expected}, got {tuple(chains.shape)}"
+                )
+            if ((chains != 0) & (chains != 1)).any():
+                raise SamplerError("expected saved chains with values in {0, 1}")
+            if self.sector is not None and not bool(self.sector.contains(chains).all()):
+                raise SamplerError(
+                    f"the saved chains lie outside the sector S^z = {self.magnetization}"
+                )
         self._chains = None if chains is None else chains.clone()
         self._thermalized = bool(state.get("thermalized", chains is not None))
 

@@ -136,6 +136,9 @@ class VMC:
             record["tau_corr"] = stats.tau_corr
             record["r_hat"] = stats.r_hat
             record["acceptance"] = getattr(self.sampler, "acceptance", None)
+            swaps = getattr(self.sampler, "swap_acceptance", None)
+            if swaps is not None:
+                record["swap_acceptance"] = swaps
         if self.exact_energy is not None:
             record["exact_energy"] = self.exact_energy
             record["relative_error"] = abs((stats.mean - self.exact_energy) / self.exact_energy)
@@ -227,7 +230,11 @@ class VMC:
             self.seed + 1_000_003 if seed is None else seed
         )
         self.model.eval()
+        # Markov chains continue from where training left them, and are put back after.
+        chains = None if self.sampler.independent else self.sampler.state_dict()
         x = self.sampler.sample(n_samples, generator)
+        if chains is not None:
+            self.sampler.load_state_dict(chains)
         return self._statistics(local_values(operator, self.model, x, chunk_size=self.chunk_size))
 
     def estimate_record(self, n_samples: int) -> dict[str, Any]:

@@ -52,9 +52,16 @@ def log_derivatives(
     in chunks of ``chunk_size`` samples if given.
     """
     fast = getattr(model, "log_psi_jacobian", None)
-    if fast is not None:  # a model with its own batched per-sample derivatives (the RNN)
-        return fast(x)
-    return vmapped_log_derivatives(model, x, chunk_size)
+    if fast is None:
+        return vmapped_log_derivatives(model, x, chunk_size)
+    jacobian = fast(x)  # a model with its own batched per-sample derivatives (RNN, RBM)
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    if jacobian.shape[1] != trainable:
+        raise SRError(
+            f"{type(model).__name__}.log_psi_jacobian gave {jacobian.shape[1]} columns for "
+            f"{trainable} trainable parameters"
+        )
+    return jacobian
 
 
 def vmapped_log_derivatives(

@@ -129,3 +129,18 @@ def test_bad_rbm_input():
     with pytest.raises(ModelError, match="float32 or float64"):
         RBM(4, dtype=torch.float16)
     assert RBM(3, alpha=0.1).n_hidden == 1
+
+
+def test_frozen_parameters_have_no_columns():
+    torch.manual_seed(4)
+    model = RBM(5, alpha=1, complex=True, init_std=0.3, dtype=torch.float64)
+    model.visible_bias.requires_grad_(False)
+    x = all_configs(5)[::3]
+    torch.testing.assert_close(
+        model.log_psi_jacobian(x), vmapped_log_derivatives(model, x), rtol=1e-10, atol=1e-12
+    )
+
+
+def test_symmetric_rbm_needs_a_periodic_direction():
+    with pytest.raises(ModelError, match="no periodic direction"):
+        SymmetricRBM(Chain(6, periodic=False), 1)

@@ -169,6 +169,8 @@ def test_bad_sampler_input():
         MetropolisSampler(model, N, rule="exchange", bonds=BONDS)
     with pytest.raises(SamplerError, match="bonds="):
         MetropolisSampler(model, N, rule="exchange", magnetization=0)
+    with pytest.raises(SamplerError, match="two different sites"):
+        MetropolisSampler(model, N, rule="exchange", magnetization=0, bonds=[[0, 1], [2, 2]])
     with pytest.raises(SamplerError, match="bond sites"):
         MetropolisSampler(model, N, rule="exchange", magnetization=0, bonds=[[0, N]])
     outside = torch.zeros(2, N, dtype=torch.long)
@@ -180,3 +182,24 @@ def test_bad_sampler_input():
         MetropolisSampler(model, N, n_chains=3, initial=outside)
     with pytest.raises(SamplerError, match="positive number of samples"):
         MetropolisSampler(model, N).sample(0, torch.Generator())
+
+
+def test_saved_chains_of_other_settings_are_refused():
+    model = _model()
+    generator = torch.Generator().manual_seed(8)
+    sampler = MetropolisSampler(
+        model, N, rule="exchange", n_chains=4, bonds=BONDS, magnetization=0, burn_in=0
+    )
+    sampler.sample(4, generator)
+    state = sampler.state_dict()
+    other_sector = MetropolisSampler(
+        model, N, rule="exchange", n_chains=4, bonds=BONDS, magnetization=1
+    )
+    with pytest.raises(SamplerError, match="belong to a sampler"):
+        other_sector.load_state_dict(state)
+    tempered = MetropolisSampler(model, N, n_chains=2, n_replicas=2)
+    with pytest.raises(SamplerError, match="belong to a sampler"):
+        tempered.load_state_dict(state)
+    broken = {**state, "chains": torch.full((4, N), 7)}
+    with pytest.raises(SamplerError, match="values in"):
+        sampler.load_state_dict(broken)

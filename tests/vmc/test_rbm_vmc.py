@@ -115,3 +115,30 @@ def test_resume_with_markov_chains_continues_the_same_trajectory(tmp_path):
     continued = resumed.run(6, progress=False)
     for a, b in zip(uninterrupted[3:], continued, strict=True):
         assert a["energy"] == pytest.approx(b["energy"], rel=1e-12, abs=1e-12)
+
+
+def test_an_estimate_leaves_the_training_trajectory_unchanged():
+    hamiltonian = heisenberg(Chain(6), 1.0, sign_rule=True)
+
+    def fresh():
+        torch.manual_seed(6)
+        model = RBM(6, alpha=1, dtype=torch.float64)
+        sampler = MetropolisSampler(
+            model,
+            6,
+            rule="exchange",
+            n_chains=8,
+            bonds=Chain(6).bonds(),
+            magnetization=0,
+            n_replicas=2,
+        )
+        return _sr_driver(model, hamiltonian, sampler, n_samples=64, seed=2)
+
+    plain = fresh().run(4, progress=False)
+    interrupted = fresh()
+    first = interrupted.run(2, progress=False)
+    interrupted.estimate(256)
+    rest = interrupted.run(4, progress=False)
+    for a, b in zip(plain, first + rest, strict=True):
+        assert a["energy"] == b["energy"]
+    assert 0 < plain[-1]["swap_acceptance"] <= 1
