@@ -177,7 +177,11 @@ class RBM(_RBMBase):
         """``log ψ(x)`` for configurations ``x`` of shape ``(B, N)``: ``(B,)``."""
         self._check_configs(x)
         spins = _spins(x, self._complex(self.weights).dtype)
-        value = log_cosh(self._theta(spins)).sum(-1)
+        theta = self._theta(spins)
+        if theta.is_complex():
+            value = log_cosh(theta).sum(-1)
+        else:  # log cosh θ = softplus(2θ) − θ − log 2: one operation fewer per step
+            value = (nn.functional.softplus(2.0 * theta) - theta).sum(-1) - _LOG_2 * self.n_hidden
         if self.visible_bias is not None:
             value = value + spins @ self._complex(self.visible_bias)
         return value

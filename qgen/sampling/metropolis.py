@@ -218,16 +218,18 @@ class MetropolisSampler:
                 self.sweep_size, count, generator=generator, device=device, dtype=torch.float64
             )
             thresholds = torch.log(uniform) / betas
-            for step in range(self.sweep_size):
-                mask = masks[step]
+            accepted = []
+            # unbind: one call for all steps' views instead of an indexing op per step
+            for mask, threshold in zip(masks.unbind(0), thresholds.unbind(0), strict=True):
                 if exchange:  # swapping equal spins changes nothing: flip only unequal pairs
                     mask = mask * ((chains * mask).sum(1, keepdim=True) == 1)
                 proposal = chains ^ mask
                 proposal_weight = self._log_weight(proposal)
-                accept = thresholds[step] < proposal_weight - log_weight
+                accept = threshold < proposal_weight - log_weight
                 chains = torch.where(accept.unsqueeze(1), proposal, chains)
                 log_weight = torch.where(accept, proposal_weight, log_weight)
-                counts[0] += accept[: self.n_chains]
+                accepted.append(accept)
+            counts[0] += torch.stack(accepted)[:, : self.n_chains].sum(0)
             counts[1] += self.sweep_size * self.n_chains
             if self.n_replicas > 1:
                 chains, log_weight = self._exchange_replicas(chains, log_weight, generator, counts)
