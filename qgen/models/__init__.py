@@ -2,12 +2,16 @@
 
 Every model maps a batch of configurations ``x`` of shape ``(batch, n_sites)`` to
 ``log ψ(x)``; autoregressive ones also give ``log_prob`` and exact ``sample``; RBMs are
-sampled by Markov chains (:mod:`qgen.sampling`).
+sampled by Markov chains (:mod:`qgen.sampling`). :class:`BernoulliRBM` is the classical
+RBM over binary data (energy-based models, and the machines of :class:`RBMState`, the
+QuCumber-style tomography state).
 """
 
 from qgen.models.autoregressive import AutoregressiveModel, ModelError, ones_for_magnetization
+from qgen.models.bernoulli_rbm import BernoulliRBM
 from qgen.models.made import MADE
 from qgen.models.rbm import RBM, SymmetricRBM, log_cosh
+from qgen.models.rbm_state import RBMState
 from qgen.models.registry import MODELS, build_model
 from qgen.models.rnn import RNN
 from qgen.models.rnn2d import RNN2D
@@ -20,7 +24,9 @@ __all__ = [
     "RNN",
     "RNN2D",
     "AutoregressiveModel",
+    "BernoulliRBM",
     "ModelError",
+    "RBMState",
     "SymmetricRBM",
     "Transformer",
     "build_model",

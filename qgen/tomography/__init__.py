@@ -1,4 +1,5 @@
-"""Quantum state tomography: measurement data, target states, estimators from a model.
+"""Quantum state tomography: measurement data, target states, likelihood training,
+estimators from a model.
 
 Reconstruct a state from projective measurements in Pauli bases (Torlai et al.,
 "Neural-network quantum state tomography", Nat. Phys. 14, 447 (2018)), then estimate what
@@ -26,6 +27,8 @@ from qgen.tomography.estimators import (
     state_vector,
     swap_values,
 )
+from qgen.tomography.losses import TrainingError, negative_log_likelihood
+from qgen.tomography.rotations import BasisError, log_amplitudes, log_probabilities
 from qgen.tomography.states import (
     ghz_state,
     ground_state_of,
@@ -37,11 +40,17 @@ from qgen.tomography.states import (
     w_state_with_phases,
     z_basis,
 )
+from qgen.tomography.training import TomographyTrainer
+from qgen.tomography.workflow import TomographyOptions, run_tomography
 
 __all__ = [
+    "BasisError",
     "EstimatorError",
     "ExactWaveFunction",
     "MeasurementData",
+    "TomographyOptions",
+    "TomographyTrainer",
+    "TrainingError",
     "correlator",
     "fidelity",
     "ghz_state",
@@ -51,13 +60,17 @@ __all__ = [
     "load_density_matrix",
     "load_measurements",
     "load_psi",
+    "log_amplitudes",
+    "log_probabilities",
     "magnetization",
     "named_state",
+    "negative_log_likelihood",
     "observable",
     "pairwise_bases",
     "product_state",
     "renyi2",
     "renyi2_curve",
+    "run_tomography",
     "save_measurements",
     "save_psi",
     "state_vector",
