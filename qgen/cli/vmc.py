@@ -182,6 +182,11 @@ def _print_summary(summary: dict[str, Any]) -> None:
         )
     else:
         print("exact         unknown (no tabulated value and too large for ED)")
+    if summary.get("r_hat") is not None:
+        print(
+            f"chains        tau_corr {summary['tau_corr']:.2f}   split-R̂ {summary['r_hat']:.4f}   "
+            f"acceptance {summary['acceptance']:.2f}   ({summary['sampler']} sampler)"
+        )
     per_iteration = summary["seconds_per_iteration"]
     timing = f", {per_iteration:.3f} s per iteration" if per_iteration is not None else ""
     print(f"parameters    {summary['n_parameters']:,}, {summary['iterations']} iterations{timing}")

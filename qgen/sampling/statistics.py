@@ -53,8 +53,10 @@ __all__ = [
 class Stats:
     """Mean, error of the mean and variance of a Monte Carlo estimate (float64).
 
-    ``mean`` is the real part; ``mean_imag`` the imaginary part, which for a Hermitian
-    operator is zero up to noise (a large value flags a bug or a poor sample).
+    ``mean`` is the real part and ``error`` its error; ``mean_imag`` the imaginary part,
+    which for a Hermitian operator is zero up to noise (a large value flags a bug or a
+    poor sample). ``variance`` is ``⟨|O_loc − ⟨O_loc⟩|²⟩``, imaginary part included: for
+    the energy it estimates ``⟨H²⟩ − ⟨H⟩²`` (the V-score's variance).
     ``tau_corr`` and ``r_hat`` are set for Markov chains long enough to estimate them
     (None for independent samples).
     """
@@ -90,21 +92,24 @@ def statistics(values: torch.Tensor) -> Stats:
     n = wide.numel()
     mean = wide.mean()
     variance = float((wide - mean).abs().square().sum() / max(n - 1, 1))
+    # The error is that of the real part, which is what `mean` reports; for complex
+    # values the imaginary part's fluctuations (mean zero for a Hermitian operator)
+    # would only inflate it.
+    real = wide.real if wide.is_complex() else wide
+    real_variance = float(real.var()) if n > 1 else 0.0
     tau = r_hat = None
     inflation = 1.0
-    if wide.ndim == 2 and wide.shape[1] >= 4:
-        real = wide.real if wide.is_complex() else wide
+    if real.ndim == 2 and real.shape[1] >= 4:
         tau = integrated_autocorrelation_time(real)
         r_hat = split_r_hat(real)
         inflation = 1.0 + 2.0 * tau
-    elif wide.ndim == 2 and wide.shape[1] > 1 and wide.shape[0] > 1:
+    elif real.ndim == 2 and real.shape[1] > 1 and real.shape[0] > 1:
         # Too short for τ: the chain means are independent estimates of the mean.
-        means = wide.mean(dim=1)
-        spread = float((means - mean).abs().square().sum() / (means.numel() - 1))
-        inflation = max(1.0, spread * wide.shape[1] / variance) if variance > 0 else 1.0
+        spread = float(real.mean(dim=1).var())
+        inflation = max(1.0, spread * real.shape[1] / real_variance) if real_variance > 0 else 1.0
     return Stats(
         mean=float(mean.real),
-        error=math.sqrt(variance * inflation / n),
+        error=math.sqrt(real_variance * inflation / n),
         variance=variance,
         n_samples=n,
         mean_imag=float(mean.imag) if wide.is_complex() else 0.0,

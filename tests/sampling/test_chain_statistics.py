@@ -90,3 +90,12 @@ def test_bad_chain_shapes():
         integrated_autocorrelation_time(torch.zeros(3, 5, dtype=torch.complex128))
     with pytest.raises(QgenError, match=r"\(n_chains, length\)"):
         statistics(torch.zeros(2, 2, 2))
+
+
+def test_error_of_a_complex_mean_is_that_of_its_real_part():
+    generator = torch.Generator().manual_seed(6)
+    real = torch.randn(4000, generator=generator, dtype=torch.float64)
+    imaginary = 10 * torch.randn(4000, generator=generator, dtype=torch.float64)
+    stats = statistics(torch.complex(real, imaginary))
+    assert stats.error == pytest.approx(statistics(real).error)
+    assert stats.variance == pytest.approx(float(real.var() + imaginary.var()), rel=1e-9)
