@@ -36,7 +36,7 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -50,6 +50,7 @@ from qgen.hilbert import configs_to_indices, indices_to_configs
 from qgen.operators import observables
 from qgen.operators.pauli import PauliSum
 from qgen.sampling.statistics import Stats, statistics
+from qgen.tomography._common import MAX_EXACT_SITES, WaveFunction, check_enumerable, model_device
 from qgen.vmc.local_energy import DEFAULT_CHUNK_SIZE, local_values
 
 __all__ = [
@@ -68,11 +69,6 @@ __all__ = [
     "swap_values",
 ]
 
-MAX_EXACT_SITES = 20
-"""Largest ``N`` whose ``2^N`` amplitudes the exact estimators enumerate."""
-
-WaveFunction = Callable[[torch.Tensor], torch.Tensor]
-
 
 class EstimatorError(QgenError, ValueError):
     """An estimate that cannot be made as asked (mismatched sizes, too large to enumerate)."""
@@ -81,18 +77,11 @@ class EstimatorError(QgenError, ValueError):
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _device(model: WaveFunction) -> torch.device:
-    if isinstance(model, nn.Module):
-        for tensor in (*model.parameters(), *model.buffers()):
-            return tensor.device
-    return torch.device("cpu")
-
-
 def _evaluate(model: WaveFunction, x: torch.Tensor, chunk_size: int) -> torch.Tensor:
     """``log ψ(x)`` in chunks, without gradients, as complex128 on the CPU."""
     if chunk_size < 1:
         raise EstimatorError(f"expected a positive chunk size, got {chunk_size}")
-    device = _device(model)
+    device = model_device(model)
     with torch.no_grad():
         parts = [model(part.to(device)).to(torch.complex128).cpu() for part in x.split(chunk_size)]
     return torch.cat(parts)
@@ -121,14 +110,6 @@ def _target(psi: np.ndarray) -> tuple[np.ndarray, int]:
     if not np.isfinite(norm) or norm == 0:
         raise EstimatorError(f"expected a non-zero, finite target state, got norm {norm}")
     return vector / norm, size.bit_length() - 1
-
-
-def _check_enumerable(n_sites: int, what: str) -> None:
-    if n_sites > MAX_EXACT_SITES:
-        raise EstimatorError(
-            f"{what} enumerates 2^N configurations: expected N <= {MAX_EXACT_SITES}, "
-            f"got N = {n_sites}"
-        )
 
 
 class ExactWaveFunction(nn.Module):
@@ -170,7 +151,7 @@ def state_vector(
     The largest :math:`\mathrm{Re}\log\psi` is subtracted before exponentiating, so models
     far from normalized (RBMs) neither overflow nor underflow.
     """
-    _check_enumerable(n_sites, "the model's state vector")
+    check_enumerable(n_sites, "the model's state vector", EstimatorError)
     if chunk_size < 1:
         raise EstimatorError(f"expected a positive chunk size, got {chunk_size}")
     # Configurations are made one chunk at a time: all 2^20 at once would take 168 MB.
@@ -315,7 +296,7 @@ def observable(
     """
     if not isinstance(operator, PauliSum):
         raise EstimatorError(f"expected a PauliSum operator, got {type(operator).__name__}")
-    x = _check_samples(samples, operator.n_sites, "samples").to(_device(model))
+    x = _check_samples(samples, operator.n_sites, "samples").to(model_device(model))
     return statistics(local_values(operator, model, x, chunk_size=chunk_size))
 
 

@@ -18,13 +18,17 @@ Phys. 7, 009 (2019)).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import torch
 
 from qgen.errors import QgenError
 from qgen.hilbert import all_configs
+from qgen.tomography._common import (
+    MAX_EXACT_SITES,
+    WaveFunction,
+    check_enumerable,
+    model_device,
+)
 from qgen.tomography.rotations import log_probabilities
 
 __all__ = [
@@ -34,22 +38,9 @@ __all__ = [
     "negative_log_likelihood",
 ]
 
-MAX_EXACT_SITES = 20
-"""Largest system whose ``2^N`` configurations are enumerated for log Z."""
-
-WaveFunction = Callable[[torch.Tensor], torch.Tensor]
-
 
 class TrainingError(QgenError, ValueError):
     """Tomography training asked for something it cannot do (too large for exact, ...)."""
-
-
-def _check_enumerable(n_sites: int, what: str) -> None:
-    if n_sites > MAX_EXACT_SITES:
-        raise TrainingError(
-            f"{what} enumerates 2^N configurations: expected N <= {MAX_EXACT_SITES}, "
-            f"got N = {n_sites}"
-        )
 
 
 def exact_log_partition(
@@ -59,8 +50,8 @@ def exact_log_partition(
 
     ``N <= 20``; the sum is a ``logsumexp`` of :math:`2\,\mathrm{Re}\log\psi`.
     """
-    _check_enumerable(n_sites, "the exact partition function")
-    device = _device(model)
+    check_enumerable(n_sites, "the exact partition function", TrainingError)
+    device = model_device(model)
     x = all_configs(n_sites, device=device)
     log_weights = torch.cat([2.0 * model(part).real for part in x.split(chunk_size)])
     return torch.logsumexp(log_weights, dim=0)
@@ -78,10 +69,3 @@ def negative_log_likelihood(
     :func:`exact_log_partition` for an RBM.
     """
     return -log_probabilities(model, outcomes, bases).mean() + log_partition
-
-
-def _device(model: WaveFunction) -> torch.device:
-    if isinstance(model, torch.nn.Module):
-        for parameter in model.parameters():
-            return parameter.device
-    return torch.device("cpu")

@@ -33,20 +33,18 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import numpy as np
 import torch
 
 from qgen.errors import QgenError
 from qgen.exact.measurement import BASIS_ROTATIONS
+from qgen.tomography._common import WaveFunction
 
 __all__ = ["LETTERS", "BasisError", "basis_codes", "log_amplitudes", "log_probabilities"]
 
 LETTERS = ("Z", "X", "Y")
 """Basis letters in the order of their integer codes (Z = 0: not rotated)."""
-
-WaveFunction = Callable[[torch.Tensor], torch.Tensor]
 
 
 class BasisError(QgenError, ValueError):
