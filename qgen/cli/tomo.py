@@ -60,6 +60,11 @@ def add_parser(subparsers: Any, name: str) -> None:
         action=argparse.BooleanOptionalAction,
         help="complex model (phase head / phase RBM); default: unless all data is in Z",
     )
+    model.add_argument(
+        "--magnetization",
+        type=float,
+        help="rnn/transformer: project onto this total S^z sector (W state: N/2 - 1)",
+    )
     model.add_argument("--dtype", choices=("float32", "float64"), help="default float32")
     training = parser.add_argument_group("training")
     training.add_argument("--epochs", type=int, help="default 100")

@@ -23,7 +23,7 @@ from torch import nn
 
 from qgen.errors import ConfigError
 from qgen.lattice import Chain
-from qgen.models.autoregressive import AutoregressiveModel
+from qgen.models.autoregressive import AutoregressiveModel, ModelError, ones_for_magnetization
 from qgen.models.rbm_state import RBMState
 from qgen.models.registry import build_model
 from qgen.runs import RunDirectory
@@ -59,7 +59,9 @@ class TomographyOptions:
     units, Transformer width); ``learning_rate`` 2e-2 (RBM), 5e-3 (RNN), 1e-3
     (Transformer), Adam, decayed by a cosine to 2% over the epochs (``lr_schedule``
     ``"cosine"``, or ``"constant"``); ``phase`` on unless every measurement is in Z; ``method``
-    exact for autoregressive models and RBMs of ``N <= 12``, CD beyond.
+    exact for autoregressive models and RBMs of ``N <= 12``, CD beyond. ``magnetization``
+    (RNN, Transformer): project the model onto the sector of that total :math:`S^z`
+    (``N/2 - 1`` for a W state, one excitation), a physics prior; None: no projection.
     """
 
     model: str = "rnn"
@@ -71,6 +73,7 @@ class TomographyOptions:
     layers: int | None = None
     heads: int = 4
     phase: bool | None = None
+    magnetization: float | None = None
     method: str | None = None
     cd_steps: int = 10
     persistent: bool = False
@@ -89,6 +92,16 @@ class TomographyOptions:
             raise ConfigError(f"expected a model in {TOMOGRAPHY_MODELS}, got {self.model!r}")
         if self.method is not None and self.method not in METHODS:
             raise ConfigError(f"expected a method in {METHODS}, got {self.method!r}")
+        if self.magnetization is not None:
+            if self.model == "rbm":
+                raise ConfigError(
+                    "a magnetization sector projects autoregressive models (rnn, transformer), "
+                    "not an RBM"
+                )
+            if isinstance(self.magnetization, bool) or not math.isfinite(self.magnetization):
+                raise ConfigError(
+                    f"expected a finite magnetization or none, got {self.magnetization!r}"
+                )
         if self.method == "cd" and self.model != "rbm":
             raise ConfigError(f"contrastive divergence trains RBMs, not {self.model!r}")
         positive = ("epochs", "batch_size", "cd_steps", "estimate_samples", "fidelity_every")
@@ -122,7 +135,11 @@ class TomographyOptions:
 
 
 def build_tomography_model(options: TomographyOptions, data: MeasurementData) -> nn.Module:
-    """The model of ``options`` for ``data``'s sites (phase head/RBM unless z-only data)."""
+    """The model of ``options`` for ``data``'s sites (phase head/RBM unless z-only data).
+
+    Raises:
+        ConfigError: no configuration of ``data``'s sites has the asked magnetization.
+    """
     n_sites = data.n_sites
     phase = (not data.z_only) if options.phase is None else options.phase
     dtype = getattr(torch, options.dtype)
@@ -130,6 +147,11 @@ def build_tomography_model(options: TomographyOptions, data: MeasurementData) ->
     if options.model == "rbm":
         hidden = options.hidden or n_sites
         return RBMState(n_sites, hidden, phase=phase, dtype=dtype)
+    if options.magnetization is not None:
+        try:
+            ones_for_magnetization(n_sites, options.magnetization)
+        except ModelError as error:
+            raise ConfigError(f"magnetization: {error}") from None
     return build_model(
         options.model,
         Chain(n_sites, periodic=False),
@@ -137,6 +159,7 @@ def build_tomography_model(options: TomographyOptions, data: MeasurementData) ->
         layers=options.layers,
         heads=options.heads,
         phase=phase,
+        magnetization=options.magnetization,
         dtype=dtype,
     )
 

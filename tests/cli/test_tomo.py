@@ -137,3 +137,52 @@ def test_bad_input(capsys, tmp_path, tfim_data) -> None:
     assert "contrastive divergence trains RBMs" in message
     with pytest.raises(SystemExit):
         main(["tomo", "--data", path, "--model", "made"])
+
+
+def test_magnetization_projects_onto_the_sector(capsys, tmp_path) -> None:
+    """``--magnetization N/2 - 1``: a W state's one-excitation sector, exactly."""
+    from qgen.tomography.states import pairwise_bases, w_state_with_phases
+
+    psi = w_state_with_phases(4, seed=3)
+    data = MeasurementData.from_samples(
+        sample_measurements(psi, pairwise_bases(4, "XY"), 100, seed=3), psi
+    )
+    path = tmp_path / "w4.npz"
+    save_measurements(data, path)
+    result = run_json(
+        capsys,
+        "--data",
+        str(path),
+        "--model",
+        "rnn",
+        "--magnetization",
+        "1",
+        "--epochs",
+        "2",
+        "--out",
+        str(tmp_path / "run"),
+        "--no-plots",
+        *FAST,
+    )
+    assert result["tomo"]["magnetization"] == 1.0
+    # Every model sample has one down spin of four: <σz> = (3 - 1)/4, without spread.
+    assert result["observables"]["sz"]["value"] == pytest.approx(0.5)
+    assert result["observables"]["sz"]["error"] == pytest.approx(0.0, abs=1e-12)
+    assert 0 < result["fidelity"] <= 1
+    message = error_of(
+        capsys,
+        "--data",
+        str(path),
+        "--model",
+        "rbm",
+        "--magnetization",
+        "1",
+        "--out",
+        str(tmp_path / "x"),
+    )
+    assert "magnetization" in message
+    assert "RBM" in message
+    message = error_of(
+        capsys, "--data", str(path), "--magnetization", "5", "--out", str(tmp_path / "y")
+    )
+    assert "magnetization" in message
