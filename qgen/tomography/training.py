@@ -38,6 +38,7 @@ from torch import nn
 
 from qgen.models.autoregressive import AutoregressiveModel
 from qgen.runs import RunDirectory
+from qgen.tomography._common import model_device
 from qgen.tomography.estimators import fidelity
 from qgen.tomography.losses import (
     MAX_EXACT_SITES,
@@ -65,7 +66,10 @@ class Measurements(Protocol):
     def bases(self) -> np.ndarray | None: ...
 
 
-def _as_tensors(data: Measurements, name: str, n_sites: int) -> tuple[torch.Tensor, torch.Tensor]:
+def _as_tensors(
+    data: Measurements, name: str, n_sites: int, device: torch.device
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Outcomes and basis codes, checked, on the model's ``device``."""
     outcomes = torch.as_tensor(data.outcomes)
     if outcomes.ndim != 2 or outcomes.shape[1] != n_sites or outcomes.shape[0] == 0:
         raise TrainingError(
@@ -76,7 +80,7 @@ def _as_tensors(data: Measurements, name: str, n_sites: int) -> tuple[torch.Tens
     if outcomes.min() < 0 or outcomes.max() > 1:
         raise TrainingError(f"{name}: expected outcomes 0 or 1")
     codes = basis_codes(getattr(data, "bases", None), outcomes.shape[0], n_sites)
-    return outcomes.long(), codes
+    return outcomes.long().to(device), codes.to(device)
 
 
 class TomographyTrainer:
@@ -154,10 +158,11 @@ class TomographyTrainer:
             raise TrainingError(f"expected a positive fidelity interval, got {fidelity_every}")
         self.model = model
         self.optimizer = optimizer
-        self.train_outcomes, self.train_codes = _as_tensors(train, "training data", n_sites)
+        device = model_device(model)
+        self.train_outcomes, self.train_codes = _as_tensors(train, "training data", n_sites, device)
         self.validation: tuple[torch.Tensor, torch.Tensor] | None = None
         if validation is not None:
-            self.validation = _as_tensors(validation, "validation data", n_sites)
+            self.validation = _as_tensors(validation, "validation data", n_sites, device)
         self.batch_size = batch_size
         self.method = method
         self.cd_steps = cd_steps
@@ -173,7 +178,6 @@ class TomographyTrainer:
         self.fidelity_every = fidelity_every
         self.scheduler = scheduler
         self.seed = seed
-        device = _device(model)
         self.device = device
         self.generator = torch.Generator(device=device).manual_seed(seed)
         self.epoch = 0
@@ -388,12 +392,6 @@ class TomographyTrainer:
             run_dir.save_checkpoint(self.state_dict())
         self.restore_best()
         return records
-
-
-def _device(model: nn.Module) -> torch.device:
-    for parameter in model.parameters():
-        return parameter.device
-    return torch.device("cpu")
 
 
 def _postfix(record: dict[str, Any]) -> str:
