@@ -82,7 +82,7 @@ class TomographyOptions:
     fidelity_every: int = 1
     estimate_samples: int = 10000
     gibbs_steps: int = 100
-    checkpoint_every: int = 5
+    checkpoint_every: int = 1  # epochs are long: a killed run loses at most the one in flight
     dtype: str = "float32"
     seed: int = 0
 
