@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import copy
 import math
-import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
@@ -37,6 +36,7 @@ import torch
 from torch import nn
 
 from qgen.models.autoregressive import AutoregressiveModel
+from qgen.progress import progress_bar
 from qgen.runs import RunDirectory
 from qgen.tomography._common import model_device
 from qgen.tomography.estimators import fidelity
@@ -371,7 +371,7 @@ class TomographyTrainer:
         if checkpoint_every < 1:
             raise TrainingError(f"expected a positive checkpoint interval, got {checkpoint_every}")
         records: list[dict[str, Any]] = []
-        bar = _progress_bar(n_epochs, self.epoch, progress and not self.stopped_early)
+        bar = progress_bar(n_epochs, self.epoch, progress and not self.stopped_early, unit="epoch")
         try:
             while self.epoch < n_epochs and not self.stopped_early:
                 record = self.step_epoch()
@@ -401,11 +401,3 @@ def _postfix(record: dict[str, Any]) -> str:
         if value is not None:
             parts.append(f"{label}={value:.4f}")
     return " ".join(parts)
-
-
-def _progress_bar(total: int, done: int, enabled: bool) -> Any:
-    if not enabled or done >= total:
-        return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, initial=done, file=sys.stderr, unit="epoch", dynamic_ncols=True)

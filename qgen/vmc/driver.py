@@ -25,7 +25,6 @@ on a NaN or infinite energy, leaving the last checkpoint intact.
 from __future__ import annotations
 
 import math
-import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -35,6 +34,7 @@ from torch import nn
 
 from qgen.errors import QgenError
 from qgen.operators.pauli import PauliSum
+from qgen.progress import progress_bar
 from qgen.runs import RunDirectory
 from qgen.sampling.samplers import Sampler
 from qgen.sampling.statistics import Stats, statistics, v_score
@@ -289,7 +289,7 @@ class VMC:
         if checkpoint_every < 1:
             raise VMCError(f"expected a positive checkpoint interval, got {checkpoint_every}")
         records: list[dict[str, Any]] = []
-        bar = _progress_bar(n_iterations, self.iteration, progress)
+        bar = progress_bar(n_iterations, self.iteration, progress)
         try:
             while self.iteration < n_iterations:
                 record = self.step()
@@ -316,11 +316,3 @@ def _postfix(record: dict[str, Any]) -> str:
     if record.get("relative_error") is not None:
         text += f" rel={record['relative_error']:.1e}"
     return text
-
-
-def _progress_bar(total: int, done: int, enabled: bool) -> Any:
-    if not enabled or done >= total:
-        return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, initial=done, file=sys.stderr, unit="it", dynamic_ncols=True)
