@@ -29,7 +29,7 @@ from qgen.models.registry import build_model
 from qgen.runs import RunDirectory
 from qgen.sampling.statistics import Stats
 from qgen.tomography.data import MeasurementData
-from qgen.tomography.estimators import exact_values, magnetization, renyi2_curve
+from qgen.tomography.estimators import exact_values, fidelity, magnetization, renyi2_curve
 from qgen.tomography.losses import MAX_EXACT_SITES
 from qgen.tomography.training import METHODS, TomographyTrainer
 
@@ -199,7 +199,8 @@ def run_tomography(
     """Train on ``data`` in the run directory ``out`` (or resume there) and estimate.
 
     Returns the summary (also written to ``summary.json``): ``fidelity`` (None without a
-    target ψ), ``nll`` (validation), ``observables`` (``sx``, ``sy`` as
+    target ψ; exact up to 20 sites, a Monte Carlo estimate with ``fidelity_error``
+    beyond), ``nll`` (validation), ``observables`` (``sx``, ``sy`` as
     ``{"value", "error"}``), ``renyi2`` (ℓ → ``{"value", "error"}`` for ℓ = 1 … N/2),
     ``exact`` (the same quantities of the target ψ, or None), and the run's particulars.
     ``source`` describes where the data came from (written to the config).
@@ -312,8 +313,15 @@ def _estimate(
             "renyi2": {str(k): v for k, v in values["renyi2"].items()},
         }
     validation = trainer.validation
+    fidelity_value, fidelity_error = trainer.fidelity(), None
+    if fidelity_value is not None:
+        fidelity_error = 0.0
+    elif data.psi is not None:  # too large to enumerate: the Monte Carlo estimate
+        estimate = fidelity(model, data.psi, samples, method="monte-carlo", seed=options.seed)
+        fidelity_value, fidelity_error = estimate.mean, estimate.error
     return {
-        "fidelity": trainer.fidelity(),
+        "fidelity": fidelity_value,
+        "fidelity_error": fidelity_error,
         "nll": None if validation is None else trainer.nll(*validation),
         "observables": observables,
         "renyi2": renyi,

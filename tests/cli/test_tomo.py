@@ -186,3 +186,43 @@ def test_magnetization_projects_onto_the_sector(capsys, tmp_path) -> None:
         capsys, "--data", str(path), "--magnetization", "5", "--out", str(tmp_path / "y")
     )
     assert "magnetization" in message
+
+
+def test_fidelity_beyond_enumeration_is_a_monte_carlo_estimate(
+    capsys, tmp_path, tfim_data, monkeypatch
+) -> None:
+    """With the enumeration limit lowered below N, the fidelity comes from samples of the
+    model and of the target, with an error bar, and agrees with the exact one."""
+    import qgen.tomography.training as training
+    import qgen.tomography.workflow as workflow
+
+    path, _ = tfim_data
+    exact = run_json(
+        capsys,
+        "--data",
+        path,
+        "--model",
+        "rnn",
+        "--epochs",
+        "4",
+        "--out",
+        str(tmp_path / "a"),
+        *FAST,
+    )
+    monkeypatch.setattr(workflow, "MAX_EXACT_SITES", 3)
+    monkeypatch.setattr(training, "MAX_EXACT_SITES", 3)
+    estimated = run_json(
+        capsys,
+        "--data",
+        path,
+        "--model",
+        "rnn",
+        "--epochs",
+        "4",
+        "--out",
+        str(tmp_path / "b"),
+        *FAST,
+    )
+    assert exact["fidelity_error"] == 0.0
+    assert estimated["fidelity_error"] > 0
+    assert abs(estimated["fidelity"] - exact["fidelity"]) < 5 * estimated["fidelity_error"] + 1e-3
