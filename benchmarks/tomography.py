@@ -15,7 +15,8 @@ Cases (one JSON line each on stdout; progress on stderr):
     RNN and Transformer; fidelity by enumeration and the S2 curve against exact.
 ``w20``
     W state N=20 with random phases; z data plus every neighbouring pair rotated to
-    XX, XY, YX, YY; an RNN with a phase head; fidelity.
+    XX, XY, YX, YY; an RNN (or ``--models transformer``) with a phase head, optionally
+    projected onto the one-excitation sector (``--magnetization 9``); fidelity.
 
 Run: ``python benchmarks/tomography.py --case tutorial1`` (or ``--case all``); wrap long
 runs in ``flock /tmp/qgen-cpu.lock`` on a shared machine. Torch runs on one thread.
@@ -274,26 +275,32 @@ def case_w20(args: argparse.Namespace) -> None:
     )
     note(f"w20: {len(bases)} bases x {per_basis} samples")
     epochs = args.epochs or 20
+    name = (args.models or ["rnn"])[0]
+    learning_rate = args.lr or 2e-2
     torch.manual_seed(args.seed)
-    model = build_model("rnn", Chain(20, periodic=False), hidden=32, phase=True)
+    # --magnetization 9: the one-excitation sector (S^z = N/2 - 1) of the W state.
+    model = build_model(
+        name, Chain(20, periodic=False), hidden=32, phase=True, magnetization=args.magnetization
+    )
     _, timing = train(
         model,
         data,
         epochs=epochs,
-        learning_rate=2e-2,
+        learning_rate=learning_rate,
         batch_size=100,
-        fidelity_every=max(epochs // 5, 1),
+        fidelity_every=args.fidelity_every or max(epochs // 5, 1),
         target=0.95,
         seed=args.seed,
     )
     emit(
         {
             "case": "w20",
-            "model": "rnn (phase head)",
+            "model": f"{name} (phase head)",
+            "magnetization": args.magnetization,
             "n_bases": len(bases),
             "samples_per_basis": per_basis,
             "epochs": epochs,
-            "learning_rate": 2e-2,
+            "learning_rate": learning_rate,
             **timing,
         }
     )
@@ -314,6 +321,13 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, help="override the case's epochs")
     parser.add_argument("--estimate-samples", type=int, default=20000)
     parser.add_argument("--samples-per-basis", type=int, default=250, help="w20 only")
+    parser.add_argument("--lr", type=float, help="w20: Adam learning rate (default 2e-2)")
+    parser.add_argument(
+        "--magnetization", type=float, help="w20: project onto this S^z sector (9: W state)"
+    )
+    parser.add_argument(
+        "--fidelity-every", type=int, help="w20: epochs between fidelities (default epochs/5)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     torch.set_num_threads(1)
