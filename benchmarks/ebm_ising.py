@@ -10,7 +10,7 @@
    inverse temperatures.
 
 Run: python benchmarks/ebm_ising.py [--hidden 128] [--epochs 100] [--temperatures 2.269 3.0]
-[--quick]
+[--samples 10000] [--weight-decay 0] [--gibbs-steps 1000] [--quick]
 (about 10 minutes on a loaded 2-core machine; ``--quick`` is a smoke test).
 """
 
@@ -48,6 +48,7 @@ def ising_record(experiment: EBMExperiment) -> dict[str, Any]:
         "method": f"{experiment.method}-{experiment.cd_k}",
         "symmetric": experiment.symmetric,
         "epochs": experiment.epochs,
+        "weight_decay": experiment.weight_decay,
         "n_train": summary["n_train"],
         "n_test": summary["n_test"],
         "model_samples": experiment.model_samples,
@@ -118,6 +119,13 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--hidden", type=int, default=128, help="hidden units of the Ising RBMs")
     parser.add_argument("--temperatures", type=float, nargs="+", default=[2.269, 3.0])
+    parser.add_argument(
+        "--samples", type=int, default=10_000, help="training configurations (500 chains)"
+    )
+    parser.add_argument("--weight-decay", type=float, default=0.0, help="L2 penalty (Adam)")
+    parser.add_argument(
+        "--gibbs-steps", type=int, default=1000, help="Gibbs steps per model sample"
+    )
     parser.add_argument("--quick", action="store_true", help="a smoke test of a few seconds")
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -129,7 +137,7 @@ def main() -> None:
     for temperature in args.temperatures:
         experiment = EBMExperiment(
             temperature=temperature,
-            samples=2000 if quick else 10_000,
+            samples=2000 if quick else args.samples,
             test_samples=1000 if quick else 5_000,
             hidden=args.hidden,
             method="cd",
@@ -137,12 +145,13 @@ def main() -> None:
             epochs=2 if quick else args.epochs,
             optimizer="adam",
             learning_rate=3e-3,
+            weight_decay=args.weight_decay,
             symmetric=True,
             nll_every=args.epochs,
             ais_chains=100 if quick else 200,
             ais_betas=100 if quick else 3000,
             model_samples=1000 if quick else 5000,
-            gibbs_steps=100 if quick else 1000,
+            gibbs_steps=100 if quick else args.gibbs_steps,
         )
         emit(ising_record(experiment))
 
