@@ -9,6 +9,7 @@ from typing import Any
 
 from qgen.ebm.experiment import DATASETS, EBMExperiment, run_ebm
 from qgen.ebm.training import OPTIMIZERS
+from qgen.errors import ConfigError
 from qgen.runs import to_json
 
 __all__ = ["add_parser", "run"]
@@ -44,7 +45,9 @@ def add_parser(subparsers: Any, name: str) -> None:
         "--cd-k", type=int, help=f"CD-k: k Gibbs steps from the data (default CD-{d.cd_k})"
     )
     method.add_argument("--pcd", action="store_true", help="persistent contrastive divergence")
-    model.add_argument("--pcd-k", type=int, default=1, help="Gibbs steps per PCD update (1)")
+    model.add_argument(
+        "--pcd-k", type=int, help="Gibbs steps per PCD update (default 1; needs --pcd)"
+    )
     model.add_argument("--epochs", type=int, default=d.epochs)
     model.add_argument("--batch-size", type=int, default=d.batch_size)
     model.add_argument("--learning-rate", type=float, default=d.learning_rate)
@@ -88,8 +91,10 @@ def add_parser(subparsers: Any, name: str) -> None:
 
 def experiment_from_arguments(args: argparse.Namespace) -> EBMExperiment:
     """The :class:`~qgen.ebm.experiment.EBMExperiment` the flags describe (checked)."""
+    if args.pcd_k is not None and not args.pcd:
+        raise ConfigError("--pcd-k sets the steps of persistent CD: add --pcd (or use --cd-k)")
     if args.pcd:
-        method, k = "pcd", args.pcd_k
+        method, k = "pcd", 1 if args.pcd_k is None else args.pcd_k
     else:
         method, k = "cd", _DEFAULTS.cd_k if args.cd_k is None else args.cd_k
     experiment = EBMExperiment(
@@ -125,8 +130,6 @@ def run(args: argparse.Namespace) -> int:
     """Train, estimate, compare, report; returns the exit code."""
     experiment = experiment_from_arguments(args)
     if args.resume and args.out is None:
-        from qgen.errors import ConfigError
-
         raise ConfigError("--resume needs --out, the run directory to continue")
     method = "PCD" if experiment.method == "pcd" else "CD"
     print(

@@ -233,7 +233,7 @@ def train_rbm(
     trainer = CDTrainer(model, config)
     x = check_binary_data(data, model.n_visible, name="training data")
     x = x.to(device=model.device, dtype=model.dtype)
-    generator = torch.Generator().manual_seed(config.seed)
+    generator = torch.Generator(device=model.device).manual_seed(config.seed)
     first_epoch = 1
     records: list[dict[str, Any]] = []
     if run is not None and run.resume:
@@ -251,7 +251,7 @@ def train_rbm(
             factor = 0.5 * (1 + math.cos(math.pi * (epoch - 1) / config.epochs))
             for group in trainer.optimizer.param_groups:
                 group["lr"] = factor * config.learning_rate
-        order = torch.randperm(x.shape[0], generator=generator)
+        order = torch.randperm(x.shape[0], generator=generator, device=x.device)
         sums: dict[str, float] = {}
         n_batches = 0
         for first in range(0, x.shape[0], config.batch_size):

@@ -56,6 +56,7 @@ def test_default_method_and_pcd(capsys):
         pytest.param(["--hidden", "-4"], "hidden units ≥ 1, got -4", id="hidden-negative"),
         pytest.param(["--cd-k", "0"], "k (cd-k) ≥ 1, got 0", id="cd-k-zero"),
         pytest.param(["--pcd", "--pcd-k", "0"], "k (cd-k) ≥ 1, got 0", id="pcd-k-zero"),
+        pytest.param(["--pcd-k", "5"], "add --pcd", id="pcd-k-without-pcd"),
         pytest.param(["--epochs", "0"], "epochs ≥ 1, got 0", id="epochs-zero"),
         pytest.param(["--dataset", "moons"], "unknown dataset 'moons'", id="dataset"),
         pytest.param(["--temperature", "0"], "temperature > 0, got 0.0", id="temperature"),
