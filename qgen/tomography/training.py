@@ -29,6 +29,7 @@ import copy
 import math
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any, Protocol
 
 import numpy as np
@@ -36,7 +37,7 @@ import torch
 from torch import nn
 
 from qgen.models.autoregressive import AutoregressiveModel
-from qgen.progress import progress_bar
+from qgen.progress import run_loop
 from qgen.runs import RunDirectory
 from qgen.tomography._common import model_device
 from qgen.tomography.estimators import fidelity
@@ -370,26 +371,19 @@ class TomographyTrainer:
             raise TrainingError(f"expected a non-negative number of epochs, got {n_epochs!r}")
         if checkpoint_every < 1:
             raise TrainingError(f"expected a positive checkpoint interval, got {checkpoint_every}")
-        records: list[dict[str, Any]] = []
-        bar = progress_bar(n_epochs, self.epoch, progress and not self.stopped_early, unit="epoch")
-        try:
-            while self.epoch < n_epochs and not self.stopped_early:
-                record = self.step_epoch()
-                records.append(record)
-                if run_dir is not None:
-                    run_dir.append_log(record)
-                    if self.epoch % checkpoint_every == 0 or self.stopped_early:
-                        run_dir.save_checkpoint(self.state_dict())
-                if bar is not None:
-                    bar.set_postfix_str(_postfix(record), refresh=False)
-                    bar.update(1)
-                if any(callback(self, record) is False for callback in callbacks):
-                    break
-        finally:
-            if bar is not None:
-                bar.close()
-        if run_dir is not None and records:
-            run_dir.save_checkpoint(self.state_dict())
+        records = run_loop(
+            self.step_epoch,
+            lambda: self.epoch,
+            n_epochs,
+            state=self.state_dict,
+            run_dir=run_dir,
+            checkpoint_every=checkpoint_every,
+            progress=progress,
+            postfix=_postfix,
+            callbacks=[partial(callback, self) for callback in callbacks],
+            finished=lambda: self.stopped_early,
+            unit="epoch",
+        )
         self.restore_best()
         return records
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import torch
@@ -34,7 +35,7 @@ from torch import nn
 
 from qgen.errors import QgenError
 from qgen.operators.pauli import PauliSum
-from qgen.progress import progress_bar
+from qgen.progress import run_loop
 from qgen.runs import RunDirectory
 from qgen.sampling.samplers import Sampler
 from qgen.sampling.statistics import Stats, statistics, v_score
@@ -288,27 +289,17 @@ class VMC:
             raise VMCError(f"expected a non-negative number of iterations, got {n_iterations!r}")
         if checkpoint_every < 1:
             raise VMCError(f"expected a positive checkpoint interval, got {checkpoint_every}")
-        records: list[dict[str, Any]] = []
-        bar = progress_bar(n_iterations, self.iteration, progress)
-        try:
-            while self.iteration < n_iterations:
-                record = self.step()
-                records.append(record)
-                if run_dir is not None:
-                    run_dir.append_log(record)
-                    if self.iteration % checkpoint_every == 0:
-                        run_dir.save_checkpoint(self.state_dict())
-                if bar is not None:
-                    bar.set_postfix_str(_postfix(record), refresh=False)
-                    bar.update(1)
-                if any(callback(self, record) is False for callback in callbacks):
-                    break
-        finally:
-            if bar is not None:
-                bar.close()
-        if run_dir is not None and records:
-            run_dir.save_checkpoint(self.state_dict())
-        return records
+        return run_loop(
+            self.step,
+            lambda: self.iteration,
+            n_iterations,
+            state=self.state_dict,
+            run_dir=run_dir,
+            checkpoint_every=checkpoint_every,
+            progress=progress,
+            postfix=_postfix,
+            callbacks=[partial(callback, self) for callback in callbacks],
+        )
 
 
 def _postfix(record: dict[str, Any]) -> str:
