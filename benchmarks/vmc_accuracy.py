@@ -10,9 +10,13 @@ Cases (the figures of the autoregressive-VMC issue):
 * ``j1j2-4x4``: J1-J2 4×4, J2 = 0.5, periodic, 2D RNN with a phase head (target ≤ 5e-3).
 
 Each case runs :func:`qgen.vmc.workflow.prepare` with the settings below (override with
-flags), stops at ``--iterations`` or ``--minutes``, whichever comes first, and estimates
-the energy from ``--final-samples`` fresh samples. One JSON line every ``--report-every``
-iterations (the training estimate) and a final line with the fresh estimate.
+``--set``). The learning-rate schedule is fitted to the wall-time budget: the first
+``--calibrate`` iterations run at the initial rate and are timed, and the cosine decay
+then spans the iterations that the budget ``--minutes`` leaves at that speed (at most
+``--iterations`` in all); the run still stops at the budget if the machine slows down.
+The energy is then estimated from ``--final-samples`` fresh samples (not counted in the
+budget). One JSON line every ``--report-every`` iterations (the training estimate) and a
+final line with the fresh estimate.
 
     python benchmarks/vmc_accuracy.py heisenberg20 --minutes 15
 """
@@ -67,7 +71,8 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("case", choices=sorted(CASES))
-    parser.add_argument("--iterations", type=int, default=3000)
+    parser.add_argument("--iterations", type=int, default=100_000, help="upper bound")
+    parser.add_argument("--calibrate", type=int, default=10, help="timed iterations")
     parser.add_argument("--minutes", type=float, default=15.0)
     parser.add_argument("--samples", type=int, default=1024)
     parser.add_argument("--final-samples", type=int, default=50_000)
@@ -119,7 +124,24 @@ def main() -> None:
             print(json.dumps({"case": args.case, **line}), flush=True)
         return time.perf_counter() < deadline
 
-    records = driver.run(options.iterations, progress=False, callbacks=[report])
+    scheduled = options.lr_schedule == "cosine"
+    driver.scheduler = None  # constant rate while timing
+    records = driver.run(args.calibrate, progress=False, callbacks=[report])
+    calibrated = sorted(r["seconds"] for r in records)[len(records) // 2]
+    left = deadline - time.perf_counter()
+    total = min(options.iterations, driver.iteration + max(int(0.97 * left / calibrated), 1))
+    if scheduled:
+        driver.scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
+            driver.optimizer,
+            T_max=total - driver.iteration,
+            eta_min=0.05 * options.learning_rate,
+        )
+    print(
+        f"# {calibrated:.3f} s per iteration: {total} iterations in {args.minutes} minutes",
+        file=sys.stderr,
+        flush=True,
+    )
+    records += driver.run(total, progress=False, callbacks=[report])
     train_seconds = time.perf_counter() - start
     final = driver.estimate_record(args.final_samples)
     print(
@@ -128,6 +150,7 @@ def main() -> None:
                 **common,
                 "final": True,
                 "iterations": driver.iteration,
+                "planned_iterations": total,
                 "train_seconds": round(train_seconds, 1),
                 "seconds_per_iteration": round(train_seconds / max(len(records), 1), 4),
                 **final,

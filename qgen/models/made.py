@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from qgen.models.autoregressive import AutoregressiveModel, ModelError
+from qgen.models.layer_jacobian import layerwise_log_derivatives
 
 __all__ = ["MADE"]
 
@@ -83,3 +84,8 @@ class MADE(AutoregressiveModel):
         for layer in self.hidden_layers:
             h = torch.relu(layer(h))
         return self.output_layer(h).view(tokens.shape[0], self.n_tokens, self.features)
+
+    def log_psi_jacobian(self, x: torch.Tensor) -> torch.Tensor:
+        """Per-sample ``∂ log ψ(x) / ∂θ`` ``(B, P)`` from one batched backward pass
+        (:func:`qgen.models.layer_jacobian.layerwise_log_derivatives`)."""
+        return layerwise_log_derivatives(self, x)

@@ -23,6 +23,7 @@ from torch import nn
 
 from qgen.lattice import Lattice, Square
 from qgen.models.autoregressive import AutoregressiveModel, ModelError
+from qgen.models.layer_jacobian import layerwise_log_derivatives
 
 __all__ = ["RNN2D"]
 
@@ -149,6 +150,11 @@ class RNN2D(AutoregressiveModel):
     ) -> tuple[torch.Tensor, list[list[torch.Tensor]]]:
         zeros = torch.zeros(tokens.shape[0], self.hidden, dtype=self.dtype, device=tokens.device)
         return self._site(k, self._neighbour_tokens(tokens, k), state, zeros), state
+
+    def log_psi_jacobian(self, x: torch.Tensor) -> torch.Tensor:
+        """Per-sample ``∂ log ψ(x) / ∂θ`` ``(B, P)`` from one batched backward pass
+        (:func:`qgen.models.layer_jacobian.layerwise_log_derivatives`)."""
+        return layerwise_log_derivatives(self, x)
 
     @torch.no_grad()
     def log_psi_connected(

@@ -27,6 +27,7 @@ import torch
 from torch import nn
 
 from qgen.models.autoregressive import AutoregressiveModel, ModelError
+from qgen.models.layer_jacobian import layerwise_log_derivatives
 
 __all__ = ["Transformer"]
 
@@ -88,6 +89,12 @@ class _Block(nn.Module):
         return a + self.mlp(self.norm_mlp(a))
 
 
+def _position_table(length: int, width: int, dtype: torch.dtype) -> nn.Embedding:
+    table = nn.Embedding(length, width, dtype=dtype)
+    nn.init.normal_(table.weight, std=0.02)
+    return table
+
+
 class Transformer(AutoregressiveModel):
     """Causal Transformer wave function.
 
@@ -111,6 +118,7 @@ class Transformer(AutoregressiveModel):
 
     token_column: torch.Tensor
     token_row: torch.Tensor
+    token_index: torch.Tensor
 
     def __init__(
         self,
@@ -138,17 +146,20 @@ class Transformer(AutoregressiveModel):
         dtype = self.dtype
         self.width = width
         self.embedding = nn.Embedding(self.vocabulary + 1, width, dtype=dtype)
+        # Learned positions as embedding tables read with one index per sample and token,
+        # so that per-sample derivatives come from the layers (qgen.models.layer_jacobian).
+        k = torch.arange(self.n_tokens)
+        self.position: nn.Embedding | None = None
         if shape is None:
-            self.position = nn.Parameter(0.02 * torch.randn(self.n_tokens, width, dtype=dtype))
+            self.position = _position_table(self.n_tokens, width, dtype)
         else:
             lx, ly = shape
-            columns = nn.Parameter(0.02 * torch.randn(lx // patch_size, width, dtype=dtype))
-            rows = nn.Parameter(0.02 * torch.randn(ly, width, dtype=dtype))
-            self.columns, self.rows = columns, rows
-            k = torch.arange(self.n_tokens)
             per_row = lx // patch_size
+            self.columns = _position_table(per_row, width, dtype)
+            self.rows = _position_table(ly, width, dtype)
             self.register_buffer("token_column", k % per_row, persistent=False)
             self.register_buffer("token_row", k // per_row, persistent=False)
+        self.register_buffer("token_index", k, persistent=False)
         self.shape = shape
         blocks = [_Block(width, heads, dtype) for _ in range(layers)]
         self.blocks = nn.ModuleList(blocks)
@@ -156,13 +167,23 @@ class Transformer(AutoregressiveModel):
         self.norm = nn.LayerNorm(width, dtype=dtype)
 
     def _positions(self) -> torch.Tensor:
-        if self.shape is None:
-            return self.position
-        return self.columns[self.token_column] + self.rows[self.token_row]
+        """The positional encodings ``(T, W)``."""
+        if self.position is not None:
+            return self.position.weight
+        return self.columns.weight[self.token_column] + self.rows.weight[self.token_row]
+
+    def _batch_positions(self, batch: int) -> torch.Tensor:
+        """The positional encodings ``(B, T, W)``, read through the tables' forward."""
+        if self.position is not None:
+            return self.position(self.token_index.expand(batch, -1))
+        return self.columns(self.token_column.expand(batch, -1)) + self.rows(
+            self.token_row.expand(batch, -1)
+        )
 
     def _features(self, tokens: torch.Tensor) -> torch.Tensor:
         start = torch.full_like(tokens[:, :1], self.vocabulary)
-        h = self.embedding(torch.cat([start, tokens[:, :-1]], dim=1)) + self._positions()
+        shifted = torch.cat([start, tokens[:, :-1]], dim=1)
+        h = self.embedding(shifted) + self._batch_positions(tokens.shape[0])
         for block in self.blocks:
             h, _ = block(h)
         return self.norm(h)
@@ -180,6 +201,11 @@ class Transformer(AutoregressiveModel):
             h, cache = block(h, cache)
             new_state.append(cache)
         return self.norm(h[:, 0]), new_state
+
+    def log_psi_jacobian(self, x: torch.Tensor) -> torch.Tensor:
+        """Per-sample ``∂ log ψ(x) / ∂θ`` ``(B, P)`` from one batched backward pass
+        (:func:`qgen.models.layer_jacobian.layerwise_log_derivatives`)."""
+        return layerwise_log_derivatives(self, x)
 
     @torch.no_grad()
     def log_psi_connected(

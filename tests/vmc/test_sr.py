@@ -8,7 +8,7 @@ import torch
 from model_zoo import make
 
 from qgen.vmc import SR, SRError, log_derivatives
-from qgen.vmc.sr import SR_METHODS, vmapped_log_derivatives
+from qgen.vmc.sr import SR_METHODS, gram, vmapped_log_derivatives
 
 
 @pytest.mark.parametrize(
@@ -104,3 +104,10 @@ def test_rnn_batched_jacobian_equals_the_vmapped_one(name, variant):
     fast = log_derivatives(model, x)
     reference = vmapped_log_derivatives(model, x)
     torch.testing.assert_close(fast, reference, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize(("rows", "columns"), [(5, 3), (256, 7), (300, 11), (1030, 4)])
+def test_blocked_gram_equals_the_plain_product(rows, columns):
+    a = torch.randn(rows, columns, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    torch.testing.assert_close(gram(a), a @ a.T, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(gram(a.T), a.T @ a, rtol=1e-12, atol=1e-12)
