@@ -131,7 +131,7 @@ def _layer_gradients(
             dim=1,
         )
         grad = torch.cat([g.reshape(batch, -1, *shape) for _, g in pairs], dim=1)
-        found = []
+        found: list[tuple[torch.Tensor, torch.Tensor]] = []
         if module.weight is not None:
             found.append((module.weight, (grad * normalized).sum(1)))
         if module.bias is not None:
@@ -144,7 +144,7 @@ def _layer_gradients(
     mask = getattr(module, "mask", None)  # a masked linear map (MADE) uses W ⊙ mask
     if isinstance(mask, torch.Tensor):
         weight = weight * mask
-    found = [(module.weight, weight)]
+    linear: list[tuple[torch.Tensor, torch.Tensor]] = [(module.weight, weight)]
     if module.bias is not None:
-        found.append((module.bias, grad.sum(1)))
-    return found
+        linear.append((module.bias, grad.sum(1)))
+    return linear
