@@ -50,14 +50,28 @@ def local_values(
         )
     if chunk_size < 1:
         raise OperatorError(f"expected a positive chunk size, got {chunk_size}")
+    flips = torch.as_tensor(operator.flip_masks, device=x.device)
+    is_diagonal = ~flips.any(dim=1)
+    # Parents in batches whose connected configurations fit one chunk: a model that
+    # reuses the parents' prefixes then runs over each parent once, not once per chunk.
+    parents_per_chunk = max(1, chunk_size // max(int((~is_diagonal).sum()), 1))
+    if x.shape[0] > parents_per_chunk:
+        parents = x.split(parents_per_chunk)
+        known = (
+            log_psi_x.split(parents_per_chunk) if log_psi_x is not None else [None] * len(parents)
+        )
+        return torch.cat(
+            [
+                local_values(operator, log_psi, part, value, chunk_size)
+                for part, value in zip(parents, known, strict=True)
+            ]
+        )
     with torch.no_grad():
         if log_psi_x is None:
-            log_psi_x = _chunked(log_psi, x, chunk_size)
+            log_psi_x = log_psi(x)
         log_psi_x = log_psi_x.detach()
         # uint8 keeps the XOR/matmul work of connected() small for large batches.
         x_conn, mels = operator.connected(x.to(torch.uint8))
-        flips = torch.as_tensor(operator.flip_masks, device=x.device)
-        is_diagonal = ~flips.any(dim=1)
         if log_psi_x.is_complex() or mels.is_complex():
             result_dtype = torch.complex128
         else:

@@ -52,14 +52,20 @@ def test_local_values_match_the_sparse_matrix(operator_name, model_name, variant
     )
 
 
-@pytest.mark.parametrize("name", ["rnn", "made"])
-def test_chunking_does_not_change_the_values(name):
+@pytest.mark.parametrize("chunk_size", [5, 20, 100])
+@pytest.mark.parametrize("name", ["rnn", "rnn2d", "transformer", "made"])
+def test_chunking_does_not_change_the_values(name, chunk_size):
+    """Parents are split so that their connected configurations fit a chunk (8 flips
+    each here: 1, 2 and 12 parents per chunk), with and without log ψ(x) given."""
     operator = OPERATORS["tfim-chain"]()
     model = make(name, "phase")
     x = ALL[::3]
     whole = local_values(operator, model, x)
-    chunked = local_values(operator, model, x, chunk_size=5)
+    chunked = local_values(operator, model, x, chunk_size=chunk_size)
     torch.testing.assert_close(whole, chunked, rtol=1e-12, atol=1e-12)
+    with torch.no_grad():
+        given = local_values(operator, model, x, model(x), chunk_size=chunk_size)
+    torch.testing.assert_close(whole, given, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize(
