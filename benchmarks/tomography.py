@@ -291,6 +291,8 @@ def case_w20(args: argparse.Namespace) -> None:
         fidelity_every=args.fidelity_every or max(epochs // 5, 1),
         target=0.95,
         seed=args.seed,
+        anneal_depolarization=args.anneal_depolarization,
+        anneal_epochs=args.anneal_epochs,
     )
     emit(
         {
@@ -301,6 +303,8 @@ def case_w20(args: argparse.Namespace) -> None:
             "samples_per_basis": per_basis,
             "epochs": epochs,
             "learning_rate": learning_rate,
+            "anneal_depolarization": args.anneal_depolarization,
+            "anneal_epochs": args.anneal_epochs,
             **timing,
         }
     )
@@ -324,6 +328,15 @@ def main() -> None:
     parser.add_argument("--lr", type=float, help="w20: Adam learning rate (default 2e-2)")
     parser.add_argument(
         "--magnetization", type=float, help="w20: project onto this S^z sector (9: W state)"
+    )
+    parser.add_argument(
+        "--anneal-depolarization",
+        type=float,
+        default=0.0,
+        help="w20: initial depolarization of the rotated sites' likelihood (0: off)",
+    )
+    parser.add_argument(
+        "--anneal-epochs", type=int, default=0, help="w20: epochs over which it decays to 0"
     )
     parser.add_argument(
         "--fidelity-every", type=int, help="w20: epochs between fidelities (default epochs/5)"

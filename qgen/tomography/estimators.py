@@ -46,7 +46,8 @@ from torch import nn
 from qgen.errors import QgenError
 from qgen.exact.measurement import measurement_probabilities
 from qgen.exact.states import expectation, renyi_entropy
-from qgen.hilbert import configs_to_indices, indices_to_configs
+from qgen.hilbert import MagnetizationSector, configs_to_indices, indices_to_configs
+from qgen.models.autoregressive import AutoregressiveModel
 from qgen.operators import observables
 from qgen.operators.pauli import PauliSum
 from qgen.sampling.statistics import Stats, statistics
@@ -149,23 +150,30 @@ def state_vector(
     basis-index order (complex128), by enumeration of all ``2^N`` configurations in chunks.
 
     The largest :math:`\mathrm{Re}\log\psi` is subtracted before exponentiating, so models
-    far from normalized (RBMs) neither overflow nor underflow.
+    far from normalized (RBMs) neither overflow nor underflow. An autoregressive model
+    projected onto a magnetization sector is evaluated in that sector only (ψ = 0
+    elsewhere): 20 configurations instead of 2^20 for a W state's.
     """
     check_enumerable(n_sites, "the model's state vector", EstimatorError)
     if chunk_size < 1:
         raise EstimatorError(f"expected a positive chunk size, got {chunk_size}")
+    magnetization = getattr(model, "magnetization", None)
+    if isinstance(model, AutoregressiveModel) and magnetization is not None:
+        indices = torch.from_numpy(MagnetizationSector(n_sites, magnetization).states)
+    else:
+        indices = torch.arange(1 << n_sites)
     # Configurations are made one chunk at a time: all 2^20 at once would take 168 MB.
     log_psi = torch.cat(
         [
-            _evaluate(model, indices_to_configs(torch.arange(start, stop), n_sites), chunk_size)
-            for start in range(0, 1 << n_sites, chunk_size)
-            for stop in [min(start + chunk_size, 1 << n_sites)]
+            _evaluate(model, indices_to_configs(part, n_sites), chunk_size)
+            for part in indices.split(chunk_size)
         ]
     )
     finite = torch.isfinite(log_psi.real)
     if not bool(finite.any()):
         raise EstimatorError("the model gives zero amplitude (log psi = -inf) everywhere")
-    amplitudes = torch.exp(log_psi - log_psi.real[finite].max()).numpy()
+    amplitudes = np.zeros(1 << n_sites, dtype=np.complex128)
+    amplitudes[indices.numpy()] = torch.exp(log_psi - log_psi.real[finite].max()).numpy()
     return amplitudes / np.linalg.norm(amplitudes)
 
 

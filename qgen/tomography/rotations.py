@@ -33,6 +33,7 @@ Example:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -102,6 +103,41 @@ def _complex_logsumexp(terms: torch.Tensor, dim: int) -> torch.Tensor:
     return torch.log(total) + shift.squeeze(dim)
 
 
+def _grouped(
+    outcomes: torch.Tensor,
+    bases: np.ndarray | str | torch.Tensor | None,
+    per_group: Callable[[torch.Tensor, torch.Tensor, torch.Tensor, int], torch.Tensor],
+) -> torch.Tensor:
+    """Check ``outcomes`` and ``bases``, group the samples by their number of rotated sites
+    and gather ``per_group(x, codes, rotated, count)`` of each group into one ``(n,)``."""
+    if outcomes.ndim != 2:
+        raise BasisError(f"expected outcomes of shape (n, N), got {tuple(outcomes.shape)}")
+    if outcomes.is_floating_point() or outcomes.is_complex() or outcomes.dtype == torch.bool:
+        raise BasisError(f"expected integer outcomes (0/1), got dtype {outcomes.dtype}")
+    n, n_sites = outcomes.shape
+    codes = (
+        bases.to(torch.long) if isinstance(bases, torch.Tensor) else basis_codes(bases, n, n_sites)
+    )
+    if codes.shape != outcomes.shape:
+        raise BasisError(
+            f"expected basis codes of shape {tuple(outcomes.shape)}, got {tuple(codes.shape)}"
+        )
+    if n == 0:
+        raise BasisError("expected at least one outcome, got none")
+    codes = codes.to(outcomes.device)
+    rotated = codes != 0
+    counts = rotated.sum(1)
+    result: torch.Tensor | None = None
+    for count in torch.unique(counts).tolist():
+        rows = torch.nonzero(counts == count).squeeze(1)
+        values = per_group(outcomes[rows], codes[rows], rotated[rows], int(count))
+        if result is None:
+            result = values.new_zeros(n)
+        result = result.index_put((rows,), values)
+    assert result is not None  # n > 0, so some group exists
+    return result
+
+
 def log_amplitudes(
     model: WaveFunction,
     outcomes: torch.Tensor,
@@ -123,38 +159,20 @@ def log_amplitudes(
     Returns:
         complex tensor ``(n,)`` in the model's precision, differentiable in its parameters.
     """
-    if outcomes.ndim != 2:
-        raise BasisError(f"expected outcomes of shape (n, N), got {tuple(outcomes.shape)}")
-    if outcomes.is_floating_point() or outcomes.is_complex() or outcomes.dtype == torch.bool:
-        raise BasisError(f"expected integer outcomes (0/1), got dtype {outcomes.dtype}")
-    n, n_sites = outcomes.shape
-    codes = (
-        bases.to(torch.long) if isinstance(bases, torch.Tensor) else basis_codes(bases, n, n_sites)
-    )
-    if codes.shape != outcomes.shape:
-        raise BasisError(
-            f"expected basis codes of shape {tuple(outcomes.shape)}, got {tuple(codes.shape)}"
-        )
-    device = outcomes.device
-    if n == 0:
-        raise BasisError("expected at least one outcome, got none")
-    codes = codes.to(device)
-    rotated = codes != 0
-    counts = rotated.sum(1)
-    result: torch.Tensor | None = None
-    for count in torch.unique(counts).tolist():
-        rows = torch.nonzero(counts == count).squeeze(1)
-        values = _log_amplitudes_fixed_count(
-            model, outcomes[rows], codes[rows], rotated[rows], int(count), chunk_size
-        )
-        if result is None:
-            result = values.new_zeros(n)
-        result = result.index_put((rows,), values)
-    assert result is not None  # n > 0, so some group exists
-    return result
+
+    def coherent(
+        x: torch.Tensor, codes: torch.Tensor, rotated: torch.Tensor, count: int
+    ) -> torch.Tensor:
+        if count == 0:
+            log_psi = _evaluate(model, x, chunk_size)
+            return log_psi.to(_complex_dtype(log_psi.dtype))
+        terms = _rotated_terms(model, x, codes, rotated, count, chunk_size)
+        return _complex_logsumexp(terms, dim=1)
+
+    return _grouped(outcomes, bases, coherent)
 
 
-def _log_amplitudes_fixed_count(
+def _rotated_terms(
     model: WaveFunction,
     x: torch.Tensor,
     codes: torch.Tensor,
@@ -162,10 +180,8 @@ def _log_amplitudes_fixed_count(
     count: int,
     chunk_size: int,
 ) -> torch.Tensor:
-    """:func:`log_amplitudes` of samples that all have ``count`` rotated sites."""
-    if count == 0:
-        log_psi = _evaluate(model, x, chunk_size)
-        return log_psi.to(_complex_dtype(log_psi.dtype))
+    r"""The complex log-terms :math:`\log\psi(\sigma'_j) + \log\prod_k U` ``(n, 2^count)`` of
+    samples that all have ``count > 0`` rotated sites."""
     n, n_sites = x.shape
     n_terms = 1 << count
     positions = torch.nonzero(rotated)[:, 1].view(n, count)  # rotated sites of each row
@@ -180,8 +196,7 @@ def _log_amplitudes_fixed_count(
     letters = torch.gather(codes, 1, positions).unsqueeze(1)  # (n, 1, k)
     measured = torch.gather(x.long(), 1, positions).unsqueeze(1)  # (n, 1, k)
     weights = log_u[letters, measured, assignments.unsqueeze(0)].sum(-1)  # (n, 2^k)
-    terms = log_psi.to(dtype).view(n, n_terms) + weights
-    return _complex_logsumexp(terms, dim=1)
+    return log_psi.to(dtype).view(n, n_terms) + weights
 
 
 def _evaluate(model: WaveFunction, x: torch.Tensor, chunk_size: int) -> torch.Tensor:
@@ -195,11 +210,46 @@ def log_probabilities(
     outcomes: torch.Tensor,
     bases: np.ndarray | str | torch.Tensor | None = None,
     *,
+    depolarization: float = 0.0,
     chunk_size: int = 1 << 16,
 ) -> torch.Tensor:
     r""":math:`\log|\psi_b(\sigma)|^2 = 2\,\mathrm{Re}\log\psi_b(\sigma)` (real, ``(n,)``).
 
     For a normalized model (every autoregressive one) this is the log-likelihood of each
     measurement; for an unnormalized one (an RBM) it is off by :math:`\log Z`.
+
+    With ``depolarization`` :math:`\varepsilon \in [0, 1)`, the probability of the outcome
+    had the rotated sites passed a depolarizing channel
+    :math:`\rho \mapsto (1-\varepsilon)\rho + \varepsilon\,\mathrm{Tr}_R\rho \otimes I/2^{n_b}`
+    before the measurement:
+
+    .. math::  p_\varepsilon(\sigma) = (1-\varepsilon)\,|\psi_b(\sigma)|^2
+               + \varepsilon\, 2^{-n_b} \sum_{\sigma'} |\psi(\sigma')|^2,
+
+    the sum over the same :math:`2^{n_b}` configurations :math:`\sigma'` as
+    :math:`\psi_b`. It is normalized wherever :math:`|\psi_b|^2` is, and z-basis samples
+    keep their exact likelihood. Its use is as a tempered likelihood: with equal
+    amplitudes the exact one vanishes at some relative phase for every outcome seen, walls
+    that trap the phases of a model where they start (a W state's phases, in practice);
+    the channel lowers the walls, and annealing :math:`\varepsilon \to 0` leads the phases
+    to the global optimum (:class:`~qgen.tomography.training.TomographyTrainer`'s
+    ``anneal_depolarization``).
     """
-    return 2.0 * log_amplitudes(model, outcomes, bases, chunk_size=chunk_size).real
+    if not 0.0 <= depolarization < 1.0:
+        raise BasisError(f"expected a depolarization in [0, 1), got {depolarization!r}")
+    if depolarization == 0.0:
+        return 2.0 * log_amplitudes(model, outcomes, bases, chunk_size=chunk_size).real
+    keep, mix = math.log1p(-depolarization), math.log(depolarization)
+
+    def depolarized(
+        x: torch.Tensor, codes: torch.Tensor, rotated: torch.Tensor, count: int
+    ) -> torch.Tensor:
+        if count == 0:
+            return 2.0 * _evaluate(model, x, chunk_size).real
+        terms = _rotated_terms(model, x, codes, rotated, count, chunk_size)
+        coherent = 2.0 * _complex_logsumexp(terms, dim=1).real
+        # |U| = 2^{-1/2} for each rotated site: 2 Re(terms) = log|ψ(σ')|² − n_b log 2.
+        incoherent = torch.logsumexp(2.0 * terms.real, dim=1)
+        return torch.logaddexp(keep + coherent, mix + incoherent)
+
+    return _grouped(outcomes, bases, depolarized)

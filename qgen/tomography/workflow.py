@@ -62,6 +62,10 @@ class TomographyOptions:
     exact for autoregressive models and RBMs of ``N <= 12``, CD beyond. ``magnetization``
     (RNN, Transformer): project the model onto the sector of that total :math:`S^z`
     (``N/2 - 1`` for a W state, one excitation), a physics prior; None: no projection.
+    ``anneal_depolarization`` ε₀ with ``anneal_epochs`` K: the first K epochs train on the
+    likelihood of the data read through a depolarizing channel on the rotated sites, of
+    strength decreasing linearly from ε₀ to 0, which keeps phases learned from X/Y data out
+    of local optima (:mod:`qgen.tomography.training`); 0 (the default): the exact likelihood.
     """
 
     model: str = "rnn"
@@ -78,6 +82,8 @@ class TomographyOptions:
     cd_steps: int = 10
     persistent: bool = False
     patience: int | None = 20
+    anneal_depolarization: float = 0.0
+    anneal_epochs: int = 0
     validation_fraction: float = 0.1
     fidelity_every: int = 1
     estimate_samples: int = 10000
@@ -113,6 +119,15 @@ class TomographyOptions:
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or value < 1):
                 raise ConfigError(f"expected a positive integer {name} or none, got {value!r}")
+        if not 0.0 <= self.anneal_depolarization < 1.0:
+            raise ConfigError(
+                f"expected an anneal_depolarization in [0, 1), got {self.anneal_depolarization!r}"
+            )
+        epochs = self.anneal_epochs
+        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+            raise ConfigError(f"expected a non-negative integer anneal_epochs, got {epochs!r}")
+        if self.anneal_depolarization > 0 and epochs == 0:
+            raise ConfigError("an anneal_depolarization needs anneal_epochs > 0 to decay over")
         if not 0 < self.validation_fraction < 1:
             raise ConfigError(
                 f"expected a validation fraction in (0, 1), got {self.validation_fraction!r}"
@@ -231,6 +246,8 @@ def run_tomography(
         target_psi=target,
         fidelity_every=options.fidelity_every,
         scheduler=scheduler,
+        anneal_depolarization=options.anneal_depolarization,
+        anneal_epochs=options.anneal_epochs,
         seed=options.seed,
     )
     if resume:

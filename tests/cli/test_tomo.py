@@ -159,12 +159,19 @@ def test_magnetization_projects_onto_the_sector(capsys, tmp_path) -> None:
         "1",
         "--epochs",
         "2",
+        "--anneal-depolarization",
+        "0.5",
+        "--anneal-epochs",
+        "1",
         "--out",
         str(tmp_path / "run"),
         "--no-plots",
         *FAST,
     )
     assert result["tomo"]["magnetization"] == 1.0
+    assert result["tomo"]["anneal_depolarization"] == 0.5
+    log = RunDirectory(tmp_path / "run", resume=True).read_log()
+    assert [record["depolarization"] for record in log] == [0.5, 0.0]
     # Every model sample has one down spin of four: <σz> = (3 - 1)/4, without spread.
     assert result["observables"]["sz"]["value"] == pytest.approx(0.5)
     assert result["observables"]["sz"]["error"] == pytest.approx(0.0, abs=1e-12)
@@ -186,6 +193,14 @@ def test_magnetization_projects_onto_the_sector(capsys, tmp_path) -> None:
         capsys, "--data", str(path), "--magnetization", "5", "--out", str(tmp_path / "y")
     )
     assert "magnetization" in message
+    message = error_of(
+        capsys, "--data", str(path), "--anneal-depolarization", "0.5", "--out", str(tmp_path / "z")
+    )
+    assert "needs anneal_epochs > 0" in message
+    message = error_of(
+        capsys, "--data", str(path), "--anneal-depolarization", "1", "--out", str(tmp_path / "w")
+    )
+    assert "anneal_depolarization in [0, 1), got 1.0" in message
 
 
 def test_fidelity_beyond_enumeration_is_a_monte_carlo_estimate(

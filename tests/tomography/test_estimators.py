@@ -22,6 +22,7 @@ from qgen.exact import (
 from qgen.hilbert import all_configs
 from qgen.lattice import Chain
 from qgen.models import RNN
+from qgen.models.registry import build_model
 from qgen.operators.hamiltonians import transverse_field_ising
 from qgen.operators.observables import correlation, magnetization
 from qgen.tomography.estimators import (
@@ -273,3 +274,13 @@ def test_bad_requests():
         renyi2_curve(model, samples, sizes=[3])
     with pytest.raises(EstimatorError, match="N <= 20"):
         state_vector(model, 21)
+
+
+@pytest.mark.parametrize("name", ["rnn", "transformer"])
+def test_state_vector_of_a_projected_model_enumerates_its_sector(name: str) -> None:
+    """Evaluated on the sector only, the vector equals the full enumeration (ψ = 0 outside)."""
+    torch.manual_seed(0)
+    model = build_model(name, Chain(8), hidden=8, heads=2, phase=True, magnetization=1)
+    with torch.no_grad():
+        full = torch.exp(model(all_configs(8)).to(torch.complex128)).numpy()
+    np.testing.assert_allclose(state_vector(model, 8), full / np.linalg.norm(full), atol=1e-12)

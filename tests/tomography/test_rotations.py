@@ -88,3 +88,69 @@ def test_codes_and_bad_input() -> None:
         log_amplitudes(model, x, "ZZZ")
     with pytest.raises(BasisError, match="integer outcomes"):
         log_amplitudes(model, x.double(), "ZZ")
+
+
+def _depolarized_probabilities(psi: np.ndarray, basis: str, depolarization: float) -> np.ndarray:
+    """Born probabilities in ``basis`` of ``(1-ε)ρ + ε Tr_R ρ ⊗ I/2^k`` (R: the non-Z sites),
+    from the density matrix: full depolarization of a site is ρ → Σ_P PρP / 4."""
+    from qgen.exact.measurement import BASIS_ROTATIONS
+
+    n = len(basis)
+    paulis = [
+        np.eye(2),
+        np.array([[0, 1], [1, 0]]),
+        np.array([[0, -1j], [1j, 0]]),
+        np.diag([1, -1]),
+    ]
+
+    def on_site(matrix: np.ndarray, site: int) -> np.ndarray:
+        factors = [matrix if k == site else np.eye(2) for k in range(n)]
+        out = factors[0]
+        for factor in factors[1:]:
+            out = np.kron(out, factor)
+        return out
+
+    rho = np.outer(psi, psi.conj())
+    mixed = rho
+    for site, letter in enumerate(basis):
+        if letter != "Z":
+            mixed = sum(on_site(p, site) @ mixed @ on_site(p, site).conj().T for p in paulis) / 4
+    channel = (1 - depolarization) * rho + depolarization * mixed
+    rotation = on_site(BASIS_ROTATIONS[basis[0]], 0)
+    for site in range(1, n):
+        rotation = rotation @ on_site(BASIS_ROTATIONS[basis[site]], site)
+    return np.real(np.diag(rotation @ channel @ rotation.conj().T))
+
+
+@pytest.mark.parametrize("basis", ["XZY", "ZZZ", "YYX", "ZXZ"])
+@pytest.mark.parametrize("depolarization", [0.0, 0.3, 0.9])
+def test_depolarized_probabilities_match_the_channel(basis: str, depolarization: float) -> None:
+    """log p_ε against the density matrix sent through the channel, rotated; Σ p_ε = 1."""
+    psi = random_state(3, seed=11)
+    x = all_configs(3)
+    assert np.allclose(
+        _depolarized_probabilities(psi, basis, 0.0), np.abs(rotate_to_basis(psi, basis)) ** 2
+    )
+    got = log_probabilities(StateVector(psi), x, basis, depolarization=depolarization).exp()
+    expected = _depolarized_probabilities(psi, basis, depolarization)
+    np.testing.assert_allclose(got.numpy(), expected, atol=1e-12, rtol=0)
+    assert got.sum().item() == pytest.approx(1.0, abs=1e-12)
+
+
+def test_depolarization_in_mixed_batches_and_its_range() -> None:
+    """Per-sample bases through the grouping; unnormalized models shift by log Z; ε ∉ [0, 1)
+    is refused."""
+    psi = random_state(3, seed=5)
+    rng = np.random.default_rng(2)
+    x = torch.from_numpy(rng.integers(0, 2, size=(30, 3)))
+    bases = rng.choice(np.array(list("XYZ")), size=(30, 3))
+    got = log_probabilities(StateVector(psi, shift=3.0), x, bases, depolarization=0.5) - 6.0
+    index = configs_to_indices(x).numpy()
+    expected = [
+        _depolarized_probabilities(psi, "".join(row), 0.5)[i]
+        for row, i in zip(bases, index, strict=True)
+    ]
+    np.testing.assert_allclose(got.exp().numpy(), expected, atol=1e-12, rtol=0)
+    for bad in (-0.1, 1.0, float("nan")):
+        with pytest.raises(BasisError, match=r"depolarization in \[0, 1\)"):
+            log_probabilities(StateVector(psi), x, bases, depolarization=bad)
