@@ -16,7 +16,9 @@ Cases (one JSON line each on stdout; progress on stderr):
 ``w20``
     W state N=20 with random phases; z data plus every neighbouring pair rotated to
     XX, XY, YX, YY; an RNN (or ``--models transformer``) with a phase head, optionally
-    projected onto the one-excitation sector (``--magnetization 9``); fidelity.
+    projected onto the one-excitation sector (``--magnetization 9``), optionally with
+    the likelihood's depolarization annealed (``--anneal-depolarization 0.9
+    --anneal-epochs 16``: the phases' local optima, ``w_state_likelihood.py``); fidelity.
 
 Run: ``python benchmarks/tomography.py --case tutorial1`` (or ``--case all``); wrap long
 runs in ``flock /tmp/qgen-cpu.lock`` on a shared machine. Torch runs on one thread.
