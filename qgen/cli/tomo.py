@@ -87,9 +87,12 @@ def add_parser(subparsers: Any, name: str) -> None:
         type=float,
         help="train the first --anneal-epochs on data read through a depolarizing channel on "
         "the rotated sites, its strength decreasing from this value (in [0, 1)) to 0; keeps "
-        "phases out of local optima (W states); default 0 (off)",
+        "phases out of local optima (W states); default 0.9 when some data are in X or Y, "
+        "0 (off) for z-only data",
     )
-    training.add_argument("--anneal-epochs", type=int, help="epochs of that annealing")
+    training.add_argument(
+        "--anneal-epochs", type=int, help="epochs of that annealing; default half the epochs"
+    )
     training.add_argument("--validation-fraction", type=float, help="default 0.1")
     training.add_argument(
         "--estimate-samples", type=int, help="samples for <sx>, <sy>, S2; default 10000"

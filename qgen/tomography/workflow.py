@@ -49,6 +49,8 @@ SCHEDULES = ("cosine", "constant")
 """Learning-rate schedules over the epochs."""
 
 _DEFAULT_LR = {"rbm": 2e-2, "rnn": 5e-3, "transformer": 1e-3}
+DEFAULT_DEPOLARIZATION = 0.9
+"""Initial depolarization of the likelihood's annealing for data with X/Y measurements."""
 
 
 @dataclass
@@ -63,9 +65,11 @@ class TomographyOptions:
     (RNN, Transformer): project the model onto the sector of that total :math:`S^z`
     (``N/2 - 1`` for a W state, one excitation), a physics prior; None: no projection.
     ``anneal_depolarization`` ε₀ with ``anneal_epochs`` K: the first K epochs train on the
-    likelihood of the data read through a depolarizing channel on the rotated sites, of
-    strength decreasing linearly from ε₀ to 0, which keeps phases learned from X/Y data out
-    of local optima (:mod:`qgen.tomography.training`); 0 (the default): the exact likelihood.
+    likelihood of the data read through a depolarizing channel on the rotated sites, its
+    strength decreasing linearly from ε₀ to 0, which keeps phases learned from X/Y data
+    out of local optima (:mod:`qgen.tomography.training`). None (the default): ε₀ = 0.9
+    over the first half of the epochs when some data are in X or Y, off for z-only data;
+    0: the exact likelihood throughout.
     """
 
     model: str = "rnn"
@@ -82,8 +86,8 @@ class TomographyOptions:
     cd_steps: int = 10
     persistent: bool = False
     patience: int | None = 20
-    anneal_depolarization: float = 0.0
-    anneal_epochs: int = 0
+    anneal_depolarization: float | None = None
+    anneal_epochs: int | None = None
     validation_fraction: float = 0.1
     fidelity_every: int = 1
     estimate_samples: int = 10000
@@ -119,14 +123,17 @@ class TomographyOptions:
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or value < 1):
                 raise ConfigError(f"expected a positive integer {name} or none, got {value!r}")
-        if not 0.0 <= self.anneal_depolarization < 1.0:
+        depolarization = self.anneal_depolarization
+        if depolarization is not None and not 0.0 <= depolarization < 1.0:
             raise ConfigError(
-                f"expected an anneal_depolarization in [0, 1), got {self.anneal_depolarization!r}"
+                f"expected an anneal_depolarization in [0, 1) or none, got {depolarization!r}"
             )
         epochs = self.anneal_epochs
-        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+        if epochs is not None and (
+            isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0
+        ):
             raise ConfigError(f"expected a non-negative integer anneal_epochs, got {epochs!r}")
-        if self.anneal_depolarization > 0 and epochs == 0:
+        if depolarization and epochs == 0:
             raise ConfigError("an anneal_depolarization needs anneal_epochs > 0 to decay over")
         if not 0 < self.validation_fraction < 1:
             raise ConfigError(
@@ -200,6 +207,19 @@ def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def annealing(options: TomographyOptions, data: MeasurementData) -> dict[str, Any]:
+    """The trainer's ``anneal_depolarization`` and ``anneal_epochs`` for ``options`` (see
+    :class:`TomographyOptions`): by default ε₀ = 0.9 over half the epochs for data with
+    X/Y measurements, where phases are learned."""
+    depolarization = options.anneal_depolarization
+    if depolarization is None:
+        depolarization = 0.0 if data.z_only else DEFAULT_DEPOLARIZATION
+    epochs = options.anneal_epochs
+    if epochs is None:
+        epochs = max(options.epochs // 2, 1) if depolarization > 0 else 0
+    return {"anneal_depolarization": depolarization, "anneal_epochs": epochs}
+
+
 def run_tomography(
     data: MeasurementData,
     options: TomographyOptions,
@@ -246,8 +266,7 @@ def run_tomography(
         target_psi=target,
         fidelity_every=options.fidelity_every,
         scheduler=scheduler,
-        anneal_depolarization=options.anneal_depolarization,
-        anneal_epochs=options.anneal_epochs,
+        **annealing(options, data),
         seed=options.seed,
     )
     if resume:
@@ -262,6 +281,11 @@ def run_tomography(
         f"Adam lr {learning_rate:g}, batch {options.batch_size}, up to {options.epochs} "
         f"epochs -> {run_dir.path}"
     )
+    if trainer.anneal_epochs > 0:
+        log(
+            f"qgen tomo: likelihood depolarized from {trainer.anneal_depolarization:g} to 0 "
+            f"over {trainer.anneal_epochs} epochs (pass --anneal-depolarization 0 to turn it off)"
+        )
     start = time.perf_counter()
     records = trainer.run(
         options.epochs,
@@ -280,6 +304,7 @@ def run_tomography(
             "method": trainer.method,
             "n_parameters": n_parameters,
             "epochs": trainer.epoch,
+            **annealing(options, data),
             "best_epoch": trainer.best_epoch if options.patience is not None else None,
             "stopped_early": trainer.stopped_early,
             "seconds_training": sum(r.get("seconds", 0.0) for r in history),

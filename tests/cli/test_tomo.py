@@ -194,13 +194,21 @@ def test_magnetization_projects_onto_the_sector(capsys, tmp_path) -> None:
     )
     assert "magnetization" in message
     message = error_of(
-        capsys, "--data", str(path), "--anneal-depolarization", "0.5", "--out", str(tmp_path / "z")
+        capsys,
+        "--data",
+        str(path),
+        "--anneal-depolarization",
+        "0.5",
+        "--anneal-epochs",
+        "0",
+        "--out",
+        str(tmp_path / "z"),
     )
     assert "needs anneal_epochs > 0" in message
     message = error_of(
         capsys, "--data", str(path), "--anneal-depolarization", "1", "--out", str(tmp_path / "w")
     )
-    assert "anneal_depolarization in [0, 1), got 1.0" in message
+    assert "anneal_depolarization in [0, 1) or none, got 1.0" in message
 
 
 def test_fidelity_beyond_enumeration_is_a_monte_carlo_estimate(
@@ -241,3 +249,25 @@ def test_fidelity_beyond_enumeration_is_a_monte_carlo_estimate(
     assert exact["fidelity_error"] == 0.0
     assert estimated["fidelity_error"] > 0
     assert abs(estimated["fidelity"] - exact["fidelity"]) < 5 * estimated["fidelity_error"] + 1e-3
+
+
+def test_annealing_defaults_follow_the_data(tfim_data) -> None:
+    """X/Y data: ε₀ = 0.9 over half the epochs unless set; z-only data: off."""
+    from qgen.tomography.states import pairwise_bases, w_state_with_phases
+    from qgen.tomography.workflow import TomographyOptions, annealing
+
+    psi = w_state_with_phases(4, seed=0)
+    rotated = MeasurementData.from_samples(sample_measurements(psi, pairwise_bases(4), 10), psi)
+    z_only = MeasurementData.from_samples(sample_measurements(psi, "ZZZZ", 10), psi)
+    assert annealing(TomographyOptions(epochs=30), rotated) == {
+        "anneal_depolarization": 0.9,
+        "anneal_epochs": 15,
+    }
+    assert annealing(TomographyOptions(epochs=1), rotated)["anneal_epochs"] == 1
+    off = {"anneal_depolarization": 0.0, "anneal_epochs": 0}
+    assert annealing(TomographyOptions(epochs=30), z_only) == off
+    assert annealing(TomographyOptions(anneal_depolarization=0.0), rotated) == off
+    assert annealing(TomographyOptions(anneal_depolarization=0.5, anneal_epochs=3), z_only) == {
+        "anneal_depolarization": 0.5,
+        "anneal_epochs": 3,
+    }
