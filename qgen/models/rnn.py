@@ -25,6 +25,16 @@ from qgen.models.autoregressive import AutoregressiveModel, ModelError
 __all__ = ["RNN", "GRUCell"]
 
 
+def _rows(table: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """``table[index]``: rows of a small table for a batch of token indices, by the
+    fastest kernel for the case (CPU, 1024 × 20 lookups in a 3 × 96 table: index_select
+    0.5 ms against 1.7 ms for advanced indexing; with gradients, embedding's backward is
+    twice as fast as index_select's)."""
+    if torch.is_grad_enabled() and table.requires_grad:
+        return nn.functional.embedding(index, table)
+    return table.index_select(0, index.reshape(-1)).view(*index.shape, table.shape[-1])
+
+
 class GRUCell(nn.Module):
     r"""A gated recurrent unit (PyTorch's convention for the reset gate):
 
@@ -128,7 +138,9 @@ class RNN(AutoregressiveModel):
         batch = tokens.shape[0]
         sequence = shifted  # replaced by each layer's outputs
         for layer, cell in enumerate(self._gru):
-            projected = self._input_table()[shifted] if layer == 0 else cell.input_map(sequence)
+            projected = (
+                _rows(self._input_table(), shifted) if layer == 0 else cell.input_map(sequence)
+            )
             steps: list[tuple[torch.Tensor, torch.Tensor]] | None = None
             if tape is not None:
                 steps = []
@@ -137,8 +149,10 @@ class RNN(AutoregressiveModel):
                 )
             h = projected.new_zeros(batch, self.hidden)
             outputs = []
-            for k in range(self.n_tokens):
-                h = cell.cell(projected[:, k], h, steps)
+            # unbind, not projected[:, k]: each select's backward would zero-fill a gradient
+            # of the whole (B, T, 3H) tensor, T times per pass.
+            for projected_k in projected.unbind(1):
+                h = cell.cell(projected_k, h, steps)
                 outputs.append(h)
             sequence = torch.stack(outputs, dim=1)
             if tape is not None:
@@ -161,7 +175,7 @@ class RNN(AutoregressiveModel):
         self, state: list[torch.Tensor], tokens: torch.Tensor, k: int
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         previous = tokens[:, k - 1] if k > 0 else torch.full_like(tokens[:, 0], self.vocabulary)
-        u = self._gru[0].cell(self._input_table()[previous], state[0])
+        u = self._gru[0].cell(_rows(self._input_table(), previous), state[0])
         new_state = [u]
         for cell, h in zip(self._gru[1:], state[1:], strict=True):
             u = cell(u, h)
@@ -200,7 +214,7 @@ class RNN(AutoregressiveModel):
             n = plan.active[k]
             if n == 0:
                 continue
-            u = table[shifted[:n, k]]
+            u = _rows(table, shifted[:n, k])
             for layer, cell in enumerate(self._gru):
                 u = cell.cell(u if layer == 0 else cell.input_map(u), states[layer][:n])
                 states[layer][:n] = u
