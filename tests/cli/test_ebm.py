@@ -37,6 +37,9 @@ def test_json_run_directory_and_resume(tmp_path, capsys):
     }
     resumed = run_json(capsys, *QUICK, "--cd-k", "2", "--out", str(out), "--resume")
     assert resumed["epochs_run"] == 2
+    # The stored settings are read back: no flag needs repeating.
+    bare = run_json(capsys, "--out", str(out), "--resume")
+    assert (bare["epochs_run"], bare["cd_k"], bare["test_nll"]) == (2, 2, resumed["test_nll"])
     changed = main(["ebm", *QUICK, "--cd-k", "3", "--out", str(out), "--resume", "--json"])
     assert changed == 2
     assert "cd_k: stored 2, asked 3" in capsys.readouterr().err
