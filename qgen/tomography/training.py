@@ -16,10 +16,11 @@ r"""Training a wave function on measurement data: epochs, early stopping, checkp
 
 Phases learned from rotated bases can be trapped: for a state with equal amplitudes on
 two configurations (a W state's), every outcome seen in an X/Y basis has a relative phase
-at which its probability vanishes, an infinite wall of the NLL, so a phase cannot leave
-the quadrant where it started. ``anneal_depolarization`` ε₀ and ``anneal_epochs`` K train
-epoch ``e < K`` on the likelihood of the data read through a depolarizing channel of
-strength ε₀ (1 − e/K) on the rotated sites
+at which its probability vanishes, an infinite wall of the NLL, so a phase stays in the
+quadrant where it started unless the two amplitudes part first.
+``anneal_depolarization`` ε₀ and ``anneal_epochs`` K train epoch ``e < K`` on the
+likelihood of the data read through a depolarizing channel of strength ε₀ (1 − e/K) on
+the rotated sites
 (:func:`~qgen.tomography.rotations.log_probabilities`), a tempered likelihood without
 walls whose optimum moves continuously to the exact one at ε = 0. On 20-qubit W-state
 data, maximum likelihood over the 40 amplitudes and phases (L-BFGS) from random phases
