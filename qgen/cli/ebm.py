@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
@@ -85,30 +85,9 @@ def add_parser(subparsers: Any, name: str) -> None:
     parser.set_defaults(run=run)
 
 
-_FLAGS = (
-    "dataset",
-    "size",
-    "temperature",
-    "samples",
-    "test_samples",
-    "hidden",
-    "epochs",
-    "batch_size",
-    "learning_rate",
-    "optimizer",
-    "momentum",
-    "weight_decay",
-    "symmetric",
-    "cosine",
-    "seed",
-    "nll_every",
-    "ais_chains",
-    "ais_betas",
-    "model_samples",
-    "gibbs_steps",
-    "bins",
-)
-"""Flags named as the :class:`EBMExperiment` field they set."""
+_NOT_FLAGS = ("method", "cd_k", "exact_up_to")
+_FLAGS = tuple(field.name for field in fields(EBMExperiment) if field.name not in _NOT_FLAGS)
+"""Flags named as the :class:`EBMExperiment` field they set (CD-k and PCD are set apart)."""
 
 
 def stored_experiment(out: str) -> dict[str, Any]:

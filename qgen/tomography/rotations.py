@@ -231,9 +231,9 @@ def log_probabilities(
     keep their exact likelihood. Its use is as a tempered likelihood: with equal
     amplitudes the exact one vanishes at some relative phase for every outcome seen, walls
     that trap the phases of a model where they start (a W state's phases, in practice);
-    the channel lowers the walls, and annealing :math:`\varepsilon \to 0` leads the phases
-    to the global optimum (:class:`~qgen.tomography.training.TomographyTrainer`'s
-    ``anneal_depolarization``).
+    the channel lowers the walls, and annealing :math:`\varepsilon \to 0` lets the phases
+    follow the optimum from the smooth landscape to the exact one
+    (:class:`~qgen.tomography.training.TomographyTrainer`'s ``anneal_depolarization``).
     """
     if not 0.0 <= depolarization < 1.0:
         raise BasisError(f"expected a depolarization in [0, 1), got {depolarization!r}")
