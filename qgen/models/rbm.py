@@ -36,6 +36,7 @@ from torch import nn
 
 from qgen.lattice import Lattice
 from qgen.models.autoregressive import ModelError
+from qgen.sampling.rbm_sweep import RBMForm
 
 __all__ = ["RBM", "SymmetricRBM", "log_cosh"]
 
@@ -191,6 +192,18 @@ class RBM(_RBMBase):
         return self(x)
 
     @torch.no_grad()
+    def rbm_form(self) -> RBMForm:
+        r"""The model as :math:`c + \sigma K` pre-activations and visible bias ``a``, for
+        the incremental Metropolis sweep (:mod:`qgen.sampling.rbm_sweep`)."""
+        weights = self._complex(self.weights)
+        visible = (
+            self._complex(self.visible_bias)
+            if self.visible_bias is not None
+            else weights.new_zeros(self.n_sites)
+        )
+        return RBMForm.from_tensors(self._complex(self.hidden_bias), weights.T, visible)
+
+    @torch.no_grad()
     def log_psi_jacobian(self, x: torch.Tensor) -> torch.Tensor:
         r"""Per-sample :math:`O_k = \partial\log\psi/\partial\theta_k`, ``(B, P)``, in the
         order of :meth:`named_parameters`:
@@ -276,6 +289,20 @@ class SymmetricRBM(_RBMBase):
     def log_psi(self, x: torch.Tensor) -> torch.Tensor:
         """Same as calling the model."""
         return self(x)
+
+    @torch.no_grad()
+    def rbm_form(self) -> RBMForm:
+        r"""The model as one dense RBM (:mod:`qgen.sampling.rbm_sweep`): hidden unit
+        ``(t, f)`` is filter f on translate t, whose weight on site ``P[t, i]`` is
+        ``W[f, i]`` (``P``: :attr:`permutations`)."""
+        weights = self._complex(self.weights)
+        n_translations = self.n_translations
+        kernel = weights.new_zeros(self.n_sites, n_translations, self.alpha)
+        translate = torch.arange(n_translations, device=weights.device).unsqueeze(1)
+        kernel[self.permutations, translate] = weights.T.expand(n_translations, -1, -1)
+        offset = self._complex(self.hidden_bias).repeat(n_translations)
+        visible = self._complex(self.visible_bias).expand(self.n_sites)
+        return RBMForm.from_tensors(offset, kernel.reshape(self.n_sites, -1), visible)
 
     @torch.no_grad()
     def log_psi_jacobian(self, x: torch.Tensor) -> torch.Tensor:

@@ -40,6 +40,7 @@ import torch
 from torch import nn
 
 from qgen.hilbert import MagnetizationSector
+from qgen.sampling.rbm_sweep import RBMForm, rbm_sweep
 from qgen.sampling.samplers import SamplerError, _check_count
 
 __all__ = ["RULES", "MetropolisSampler"]
@@ -71,6 +72,10 @@ class MetropolisSampler:
             the samples per chain (at least one sweep), as NetKet does.
         n_replicas: replicas for parallel tempering (1: off).
         initial: ``(n_chains, n_sites)`` initial configurations (else random).
+        incremental: for an RBM on the CPU (a model with ``rbm_form()``), run the sweeps
+            with incremental updates of its pre-activations in NumPy
+            (:mod:`qgen.sampling.rbm_sweep`): the same chains, several times faster with
+            few chains. False: call the model at every step, as for any other model.
 
     Example:
         >>> import torch
@@ -97,8 +102,10 @@ class MetropolisSampler:
         discard: int | None = None,
         n_replicas: int = 1,
         initial: torch.Tensor | None = None,
+        incremental: bool = True,
     ) -> None:
         self.model = model
+        self.incremental = bool(incremental)
         self.n_sites = _positive_int("number of sites", n_sites)
         if rule not in RULES:
             raise SamplerError(f"expected a Metropolis rule in {RULES}, got {rule!r}")
@@ -211,6 +218,7 @@ class MetropolisSampler:
         count, device = chains.shape[0], chains.device
         betas = self.betas.to(device).repeat_interleave(self.n_chains)
         exchange = self.rule == "exchange"
+        form = self._rbm_form(device) if n_sweeps else None
         for _ in range(n_sweeps):
             # Random numbers for the whole sweep at once: fewer, larger tensor operations.
             masks = self._proposal_masks(count, generator)
@@ -218,24 +226,52 @@ class MetropolisSampler:
                 self.sweep_size, count, generator=generator, device=device, dtype=torch.float64
             )
             thresholds = torch.log(uniform) / betas
-            accepted = []
-            # unbind: one call for all steps' views instead of an indexing op per step
-            for mask, threshold in zip(masks.unbind(0), thresholds.unbind(0), strict=True):
-                if exchange:  # swapping equal spins changes nothing: flip only unequal pairs
-                    mask = mask * ((chains * mask).sum(1, keepdim=True) == 1)
-                proposal = chains ^ mask
-                proposal_weight = self._log_weight(proposal)
-                accept = threshold < proposal_weight - log_weight
-                chains = torch.where(accept.unsqueeze(1), proposal, chains)
-                log_weight = torch.where(accept, proposal_weight, log_weight)
-                accepted.append(accept)
-            counts[0] += torch.stack(accepted)[:, : self.n_chains].sum(0)
+            if form is not None:
+                chains, log_weight, accepted = rbm_sweep(
+                    form, chains, log_weight, masks, thresholds, exchange
+                )
+            else:
+                chains, log_weight, accepted = self._sweep(
+                    chains, log_weight, masks, thresholds, exchange
+                )
+            counts[0] += accepted[:, : self.n_chains].sum(0)
             counts[1] += self.sweep_size * self.n_chains
             if self.n_replicas > 1:
                 chains, log_weight = self._exchange_replicas(chains, log_weight, generator, counts)
             if keep is not None:
                 keep.append(chains[: self.n_chains])
         return chains, log_weight
+
+    def _sweep(
+        self,
+        chains: torch.Tensor,
+        log_weight: torch.Tensor,
+        masks: torch.Tensor,
+        thresholds: torch.Tensor,
+        exchange: bool,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """One sweep through the model, for any model on any device; returns the chains,
+        their log weights and the accepted proposals ``(sweep_size, count)``."""
+        accepted = []
+        # unbind: one call for all steps' views instead of an indexing op per step
+        for mask, threshold in zip(masks.unbind(0), thresholds.unbind(0), strict=True):
+            if exchange:  # swapping equal spins changes nothing: flip only unequal pairs
+                mask = mask * ((chains * mask).sum(1, keepdim=True) == 1)
+            proposal = chains ^ mask
+            proposal_weight = self._log_weight(proposal)
+            accept = threshold < proposal_weight - log_weight
+            chains = torch.where(accept.unsqueeze(1), proposal, chains)
+            log_weight = torch.where(accept, proposal_weight, log_weight)
+            accepted.append(accept)
+        return chains, log_weight, torch.stack(accepted)
+
+    def _rbm_form(self, device: torch.device) -> RBMForm | None:
+        """The model's :class:`~qgen.sampling.rbm_sweep.RBMForm` where the incremental
+        NumPy sweep applies (an RBM on the CPU, ``incremental`` on), else ``None``."""
+        if not self.incremental or device.type != "cpu":
+            return None
+        form = getattr(self.model, "rbm_form", None)
+        return form() if callable(form) else None
 
     def _exchange_replicas(
         self,
