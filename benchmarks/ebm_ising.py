@@ -10,7 +10,7 @@
    inverse temperatures.
 
 Run: python benchmarks/ebm_ising.py [--hidden 128] [--epochs 100] [--temperatures 2.269 3.0]
-[--samples 10000] [--weight-decay 0] [--gibbs-steps 1000] [--quick]
+[--samples 10000] [--weight-decay 0] [--gibbs-steps 1000] [--augment] [--skip-ais] [--quick]
 (about 10 minutes on a loaded 2-core machine; ``--quick`` is a smoke test).
 """
 
@@ -47,6 +47,7 @@ def ising_record(experiment: EBMExperiment) -> dict[str, Any]:
         "hidden": experiment.hidden,
         "method": f"{experiment.method}-{experiment.cd_k}",
         "symmetric": experiment.symmetric,
+        "augment": experiment.augment,
         "epochs": experiment.epochs,
         "weight_decay": experiment.weight_decay,
         "n_train": summary["n_train"],
@@ -126,12 +127,16 @@ def main() -> None:
     parser.add_argument(
         "--gibbs-steps", type=int, default=1000, help="Gibbs steps per model sample"
     )
+    parser.add_argument(
+        "--augment", action="store_true", help="random lattice symmetries on training batches"
+    )
+    parser.add_argument("--skip-ais", action="store_true", help="only the Ising records")
     parser.add_argument("--quick", action="store_true", help="a smoke test of a few seconds")
     args = parser.parse_args()
     torch.set_num_threads(1)
     emit(meta("benchmarks/ebm_ising.py", sys.argv[1:]))
     quick = args.quick
-    for hidden in (10, 20):
+    for hidden in () if args.skip_ais else (10, 20):
         for record in ais_records(hidden, 2 if quick else 20, [100] if quick else [1000, 5000]):
             emit(record)
     for temperature in args.temperatures:
@@ -147,6 +152,7 @@ def main() -> None:
             learning_rate=3e-3,
             weight_decay=args.weight_decay,
             symmetric=True,
+            augment=args.augment,
             nll_every=args.epochs,
             ais_chains=100 if quick else 200,
             ais_betas=100 if quick else 3000,

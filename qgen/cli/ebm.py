@@ -61,6 +61,12 @@ def add_parser(subparsers: Any, name: str) -> None:
         f"(default {'on' if d.symmetric else 'off'})",
     )
     model.add_argument(
+        "--augment",
+        action=argparse.BooleanOptionalAction,
+        help="show each training minibatch under random lattice translations, rotations "
+        f"and reflections (default {'on' if d.augment else 'off'})",
+    )
+    model.add_argument(
         "--cosine",
         action=argparse.BooleanOptionalAction,
         help=f"cosine learning-rate decay over the epochs (default {'on' if d.cosine else 'off'})",

@@ -40,6 +40,7 @@ __all__ = [
     "energy_per_site",
     "exact_averages",
     "lattice_shape",
+    "lattice_symmetries",
     "magnetization",
     "onsager_energy_per_site",
     "onsager_entropy_per_site",
@@ -129,6 +130,33 @@ def spins_from_configs(configs: torch.Tensor, size: int | str | tuple[int, int])
             f"expected configurations of shape (batch, {lx * ly}), got {tuple(configs.shape)}"
         )
     return (1.0 - 2.0 * configs.to(torch.float32)).reshape(-1, lx, ly)
+
+
+def lattice_symmetries(size: int | str | tuple[int, int]) -> torch.Tensor:
+    """The symmetries of the periodic :math:`L_x \\times L_y` lattice as site permutations
+    of configurations ``(batch, L_x L_y)``: every translation composed with every point
+    operation that maps the lattice onto itself (the 8 of :math:`D_4` when
+    :math:`L_x = L_y`, else the 4 of :math:`D_2`).
+
+    Returns a ``(G, L_x L_y)`` integer tensor whose row ``g`` gives, for each site, the
+    site whose value it takes: ``configs[:, perms[g]]`` is the transformed configuration.
+    Row 0 is the identity; the Ising energy and ``|m|`` are invariant under every row.
+
+    >>> lattice_symmetries("8x8").shape, lattice_symmetries("4x6").shape
+    (torch.Size([512, 64]), torch.Size([96, 24]))
+    """
+    lx, ly = lattice_shape(size)
+    index = torch.arange(lx * ly).reshape(lx, ly)
+    points = [index, index.flip(0), index.flip(1), index.flip(0).flip(1)]
+    if lx == ly:
+        points += [point.t() for point in points]
+    perms = [
+        torch.roll(point, shifts=(dx, dy), dims=(0, 1)).reshape(-1)
+        for point in points
+        for dx in range(lx)
+        for dy in range(ly)
+    ]
+    return torch.stack(perms)
 
 
 class _Chains:

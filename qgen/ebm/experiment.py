@@ -24,6 +24,7 @@ from qgen.datasets.ising import (
     configs_from_spins,
     energy_per_site,
     lattice_shape,
+    lattice_symmetries,
     magnetization,
     sample_ising,
     spins_from_configs,
@@ -54,8 +55,10 @@ class EBMExperiment:
     min(visible, hidden) ≤ ``exact_up_to``; ``model_samples`` samples come from
     independent chains of ``gibbs_steps`` block Gibbs steps. ``symmetric`` ties the biases
     to the weights so that the RBM has the Ising model's spin-flip symmetry exactly
-    (:class:`~qgen.ebm.training.CDConfig`); ``cosine`` decays the learning rate to zero
-    over the epochs."""
+    (:class:`~qgen.ebm.training.CDConfig`); ``augment`` shows the training minibatches
+    under random lattice symmetries (translations and point operations,
+    :func:`~qgen.datasets.ising.lattice_symmetries`); ``cosine`` decays the learning rate
+    to zero over the epochs."""
 
     dataset: str = "ising"
     size: str = "8x8"
@@ -72,6 +75,7 @@ class EBMExperiment:
     momentum: float = 0.9
     weight_decay: float = 0.0
     symmetric: bool = True
+    augment: bool = False
     cosine: bool = True
     seed: int = 0
     nll_every: int = 5
@@ -187,7 +191,10 @@ def run_ebm(
             "train_nll": train_nll["value"],
         }
 
-    history = train_rbm(model, train, experiment.training_config(progress), run, evaluate)
+    symmetries = lattice_symmetries(experiment.size) if experiment.augment else None
+    history = train_rbm(
+        model, train, experiment.training_config(progress), run, evaluate, symmetries
+    )
     final = history.records[-1] if history.records else {}
     log_z = log_partition(
         model, experiment.ais_chains, experiment.ais_betas, generator, base, experiment.exact_up_to
@@ -206,6 +213,7 @@ def run_ebm(
         "method": experiment.method,
         "cd_k": experiment.cd_k,
         "symmetric": experiment.symmetric,
+        "augment": experiment.augment,
         "epochs_run": history.epochs_run,
         "n_train": train.shape[0],
         "n_test": test.shape[0],

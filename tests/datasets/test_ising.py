@@ -133,3 +133,24 @@ def test_configs_round_trip():
 def test_bad_input(call, match):
     with pytest.raises(DataError, match=match):
         call()
+
+
+@pytest.mark.parametrize("size", ["4x4", "4x6"])
+def test_lattice_symmetries_are_a_group_that_keeps_energy_and_magnetization(size):
+    from qgen.datasets.ising import lattice_symmetries
+
+    perms = lattice_symmetries(size)
+    lx, ly = lattice_shape(size)
+    assert perms.shape == ((8 if lx == ly else 4) * lx * ly, lx * ly)
+    assert torch.equal(perms[0], torch.arange(lx * ly))
+    rows = {tuple(p) for p in perms.tolist()}
+    assert len(rows) == perms.shape[0]
+    for g in perms[::7]:  # closed under composition and inverses
+        assert {tuple(p) for p in perms[:, g].tolist()} == rows
+        assert tuple(torch.argsort(g).tolist()) in rows
+    configs = torch.randint(0, 2, (5, lx * ly), generator=torch.Generator().manual_seed(0))
+    images = configs[:, perms]  # (5, G, N)
+    energies = energy_per_site(spins_from_configs(images.reshape(-1, lx * ly), size))
+    magnetizations = magnetization(spins_from_configs(images.reshape(-1, lx * ly), size))
+    assert torch.allclose(energies.reshape(5, -1), energies.reshape(5, -1)[:, :1])
+    assert torch.allclose(magnetizations.reshape(5, -1), magnetizations.reshape(5, -1)[:, :1])

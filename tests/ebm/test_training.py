@@ -172,3 +172,43 @@ def test_cosine_schedule():
     assert rates == pytest.approx(expected, rel=1e-12)
     constant = train_rbm(BernoulliRBM(6, 3), tiny_dataset(50), CDConfig(epochs=2))
     assert [record["learning_rate"] for record in constant.records] == [0.01, 0.01]
+
+
+def test_symmetry_augmentation_spreads_probability_over_the_orbit():
+    """Data of one 3×3 configuration: trained with the lattice's 72 symmetries as
+    augmentation, the RBM spreads its probability over the configuration's 18 images
+    (within a factor e² of each other, 5× their uniform share in all); without, it keeps
+    the probability on the configuration it saw (the images differ by many nats)."""
+    from qgen.datasets.ising import lattice_symmetries
+
+    pattern = torch.tensor([[1, 1, 0, 0, 0, 0, 0, 0, 0]], dtype=torch.float64)
+    data = pattern.repeat(200, 1)
+    perms = lattice_symmetries("3x3")
+    orbit = pattern[:, perms].squeeze(0).unique(dim=0)  # the 18 images of a bond
+    assert orbit.shape[0] == 18
+    spread = {}
+    for augment in (False, True):
+        rbm = BernoulliRBM(9, 12, torch.float64, generator=torch.Generator().manual_seed(0))
+        config = CDConfig(k=5, epochs=40, batch_size=20, learning_rate=0.05, seed=1)
+        train_rbm(rbm, data, config, symmetries=perms if augment else None)
+        with torch.no_grad():
+            log_p = rbm.log_prob(orbit)
+        spread[augment] = float(log_p.max() - log_p.min())
+        if augment:
+            assert float(log_p.exp().sum()) > 5 * 18 / 2**9
+    assert spread[True] < 2.0
+    assert spread[False] > 10.0
+
+
+@pytest.mark.parametrize(
+    ("symmetries", "match"),
+    [
+        (torch.zeros(2, 5, dtype=torch.long), r"integer tensor \(G, 6\)"),
+        (torch.zeros(2, 6), r"integer tensor \(G, 6\)"),
+        (torch.tensor([[0, 1, 2, 3, 4, 4]]), "permutation of 0..5"),
+    ],
+)
+def test_bad_symmetries(symmetries, match):
+    rbm = BernoulliRBM(6, 3, generator=torch.Generator().manual_seed(0))
+    with pytest.raises(EBMError, match=match):
+        train_rbm(rbm, tiny_dataset(20), CDConfig(epochs=1), symmetries=symmetries)
