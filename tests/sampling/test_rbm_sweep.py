@@ -62,6 +62,19 @@ def test_incremental_sweep_gives_the_chains_of_the_generic_loop(name, rule, repl
     assert fast_swaps == slow_swaps
 
 
+def test_many_chains_take_torch_log_cosh_and_give_the_same_chains():
+    """From 4,096 pre-activations on, log cosh is taken by torch: 256 chains × 18 hidden."""
+    from qgen.sampling import rbm_sweep
+
+    model, _ = _models()["real"]
+    assert 256 * model.n_hidden >= rbm_sweep._TORCH_FROM
+    samples = []
+    for incremental in (True, False):
+        sampler = MetropolisSampler(model, 9, n_chains=256, incremental=incremental)
+        samples.append(sampler.sample(512, torch.Generator().manual_seed(5)))
+    assert torch.equal(samples[0], samples[1])
+
+
 @pytest.mark.parametrize("name", ["real", "complex", "no-visible-bias", "symmetric-square"])
 def test_rbm_form_reproduces_log_psi_squared_up_to_a_constant(name):
     """2 Re log ψ(σ) = 2 (Σ_h log|cosh θ_h| + Re a·σ) + const over all configurations."""
