@@ -9,7 +9,7 @@ from typing import Any
 
 from qgen.runs import RunDirectory
 
-__all__ = ["progress_bar", "run_loop"]
+__all__ = ["epoch_progress", "progress_bar", "run_loop"]
 
 Record = dict[str, Any]
 
@@ -22,6 +22,16 @@ def progress_bar(total: int, done: int, enabled: bool, unit: str = "it") -> Any:
     from tqdm.auto import tqdm
 
     return tqdm(total=total, initial=done, file=sys.stderr, unit=unit, dynamic_ncols=True)
+
+
+def epoch_progress(epochs: range, enabled: bool) -> Any:
+    """``epochs`` wrapped in a transient tqdm bar on stderr when ``enabled`` (the EBM and
+    generative trainers' epoch loops), else ``epochs`` itself."""
+    if not enabled:
+        return epochs
+    from tqdm.auto import tqdm
+
+    return tqdm(epochs, file=sys.stderr, desc="epochs", leave=False)
 
 
 def run_loop(

@@ -28,7 +28,6 @@ References:
 from __future__ import annotations
 
 import math
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,6 +42,7 @@ from qgen.ebm.errors import (
     check_positive_int,
 )
 from qgen.models.bernoulli_rbm import BernoulliRBM
+from qgen.progress import epoch_progress
 from qgen.runs import RunDirectory
 
 __all__ = [
@@ -255,7 +255,7 @@ def train_rbm(
         run.truncate_log(lambda record: record.get("epoch", 0) < first_epoch)
         records = run.read_log()
     epochs = range(first_epoch, config.epochs + 1)
-    progress = _progress(epochs, config.progress)
+    progress = epoch_progress(epochs, config.progress)
     for epoch in progress:
         start = time.perf_counter()
         if config.cosine:
@@ -335,11 +335,3 @@ def _diverged(epoch: int) -> str:
         f"training diverged at epoch {epoch} (non-finite parameters or losses); "
         "try a smaller learning rate"
     )
-
-
-def _progress(epochs: range, enabled: bool) -> Any:
-    if not enabled:
-        return epochs
-    from tqdm import tqdm
-
-    return tqdm(epochs, file=sys.stderr, desc="epochs", leave=False)

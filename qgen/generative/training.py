@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import math
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from qgen.datasets.base import check_samples
 from qgen.errors import ConfigError
 from qgen.generative.gan import GAN, discriminator_loss, generator_loss, gradient_penalty
 from qgen.generative.metrics import energy_distance
+from qgen.progress import epoch_progress
 from qgen.runs import RunDirectory
 
 __all__ = ["GANLearner", "Learner", "LikelihoodLearner", "TrainingConfig", "TrainingResult", "fit"]
@@ -245,7 +245,7 @@ def fit(
         history = run.read_log()
     stopped_early = False
     epochs = range(state["epoch"] + 1, config.epochs + 1)
-    progress = _progress(epochs, config.progress)
+    progress = epoch_progress(epochs, config.progress)
     for epoch in progress:
         start = time.perf_counter()
         if config.cosine:
@@ -294,11 +294,3 @@ def fit(
     return TrainingResult(
         state["epoch"], state["best_epoch"], state["best_loss"], stopped_early, history
     )
-
-
-def _progress(epochs: range, enabled: bool) -> Any:
-    if not enabled:
-        return epochs
-    from tqdm import tqdm
-
-    return tqdm(epochs, file=sys.stderr, desc="epochs", leave=False)
