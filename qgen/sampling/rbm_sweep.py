@@ -68,7 +68,7 @@ def _log_abs_cosh(theta: np.ndarray) -> np.ndarray:
     Real θ: ``logaddexp(θ, −θ)``. Complex θ = x + iy: :math:`|\cosh\theta|^2 =
     (\cosh 2x + \cos 2y)/2`, so with :math:`e = e^{-2|x|}` the value is
     :math:`|x| + \tfrac12\log(1 + 2e\cos 2y + e^2)`."""
-    if not np.iscomplexobj(theta):
+    if theta.dtype.kind != "c":  # (np.iscomplexobj costs a few µs per call)
         if theta.size >= _TORCH_FROM:  # torch's vectorized kernel: 2.5× NumPy's at 1024 × 20
             tensor = torch.from_numpy(theta)
             return torch.logaddexp(tensor, -tensor).numpy()
