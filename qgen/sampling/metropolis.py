@@ -74,7 +74,7 @@ class MetropolisSampler:
         initial: ``(n_chains, n_sites)`` initial configurations (else random).
         incremental: for an RBM on the CPU (a model with ``rbm_form()``), run the sweeps
             with incremental updates of its pre-activations in NumPy
-            (:mod:`qgen.sampling.rbm_sweep`): the same chains, several times faster with
+            (:mod:`qgen.sampling.rbm_sweep`): the same chains (float64), several times faster with
             few chains. False: call the model at every step, as for any other model.
 
     Example:

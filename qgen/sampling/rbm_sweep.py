@@ -18,7 +18,9 @@ Heisenberg chain N = 20 (benchmarks/RESULTS.md): the sweep runs several times fa
 the generic tensor loop of :class:`~qgen.sampling.metropolis.MetropolisSampler`, which
 calls the model for every step. The sampler takes this path for models on the CPU that
 provide :meth:`rbm_form`; it consumes exactly the proposals and uniforms the generic
-loop would, so both give the same chains (tested).
+loop would, so for a float64 model both give the same chains (tested). It works in
+float64 throughout, so with a float32 model a rare decision within float32 rounding
+may go the other way.
 """
 
 from __future__ import annotations
