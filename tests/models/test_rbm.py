@@ -22,6 +22,21 @@ def test_log_cosh_is_stable_and_exact():
     big = torch.tensor([1000.0, -1000.0], dtype=torch.float64)
     expected = torch.full((2,), 1000.0 - np.log(2.0), dtype=torch.float64)
     torch.testing.assert_close(log_cosh(big), expected)
+    huge = torch.tensor([1000.0 + 0.3j, -1000.0 + 0.3j], dtype=torch.complex128)
+    expected = torch.tensor([1000.0 - np.log(2.0) + 0.3j, 1000.0 - np.log(2.0) - 0.3j])
+    torch.testing.assert_close(log_cosh(huge), expected)
+
+
+def test_complex_log_cosh_has_the_derivative_tanh():
+    """d log cosh z / dz = tanh z (holomorphic): ∂/∂x of its real and imaginary parts."""
+    x = torch.linspace(-3, 3, 13, dtype=torch.float64, requires_grad=True)
+    y = torch.linspace(-1.5, 1.5, 13, dtype=torch.float64)
+    value = log_cosh(torch.complex(x, y))
+    (d_real,) = torch.autograd.grad(value.real.sum(), x, retain_graph=True)
+    (d_imag,) = torch.autograd.grad(value.imag.sum(), x)
+    slope = torch.tanh(torch.complex(x.detach(), y))
+    torch.testing.assert_close(d_real, slope.real, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(d_imag, slope.imag, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("is_complex", [False, True], ids=["real", "complex"])
