@@ -27,6 +27,17 @@ def test_log_cosh_is_stable_and_exact():
     torch.testing.assert_close(log_cosh(huge), expected)
 
 
+def test_complex_log_cosh_in_blocks_equals_the_direct_formula():
+    """Large inputs are taken in row blocks (cache-sized); the values must not change."""
+    generator = torch.Generator().manual_seed(0)
+    z = torch.complex(
+        4 * torch.rand(1500, 300, generator=generator, dtype=torch.float64) - 2,
+        4 * torch.rand(1500, 300, generator=generator, dtype=torch.float64) - 2,
+    )
+    assert z.numel() > 1 << 18  # more than one block
+    torch.testing.assert_close(log_cosh(z), torch.log(torch.cosh(z)), rtol=1e-12, atol=1e-12)
+
+
 def test_complex_log_cosh_has_the_derivative_tanh():
     """d log cosh z / dz = tanh z (holomorphic): ∂/∂x of its real and imaginary parts."""
     x = torch.linspace(-3, 3, 13, dtype=torch.float64, requires_grad=True)
