@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -36,9 +37,8 @@ from torch import nn
 
 from qgen.lattice import Lattice
 from qgen.models.autoregressive import ModelError
-from qgen.sampling.rbm_sweep import RBMForm
 
-__all__ = ["RBM", "SymmetricRBM", "log_cosh"]
+__all__ = ["RBM", "RBMForm", "SymmetricRBM", "log_cosh"]
 
 _LOG_2 = math.log(2.0)
 _BLOCK_ELEMENTS = 1 << 18
@@ -96,6 +96,36 @@ def _expand_complex(derivative: torch.Tensor, is_complex: bool) -> torch.Tensor:
     if not is_complex:
         return derivative
     return torch.stack([derivative, 1j * derivative], dim=-1)
+
+
+@dataclass(frozen=True)
+class RBMForm:
+    r"""An RBM in the form :math:`\log\psi(\sigma) = a\cdot\sigma + \sum_h \log\cosh
+    \theta_h`, :math:`\theta = c + \sigma K`: ``offset`` :math:`c` ``(H,)``, ``kernel``
+    :math:`K` ``(N, H)`` and ``visible`` :math:`a` ``(N,)`` as float64 or complex128 NumPy
+    arrays. The Metropolis sweep of :mod:`qgen.sampling.rbm_sweep` updates θ by
+    :math:`\Delta\sigma K` per move."""
+
+    offset: np.ndarray
+    kernel: np.ndarray
+    visible: np.ndarray
+
+    @classmethod
+    def from_tensors(
+        cls, offset: torch.Tensor, kernel: torch.Tensor, visible: torch.Tensor
+    ) -> RBMForm:
+        """Detached double-precision copies of the model's effective parameters."""
+
+        def to_numpy(tensor: torch.Tensor) -> np.ndarray:
+            tensor = tensor.detach().cpu()
+            wide = torch.complex128 if tensor.is_complex() else torch.float64
+            return tensor.to(wide).numpy()
+
+        return cls(to_numpy(offset), to_numpy(kernel), to_numpy(visible))
+
+    def theta(self, spins: np.ndarray) -> np.ndarray:
+        """Pre-activations :math:`c + \\sigma K` ``(C, H)``."""
+        return self.offset + spins @ self.kernel
 
 
 class _RBMBase(nn.Module):

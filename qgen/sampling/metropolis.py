@@ -40,7 +40,8 @@ import torch
 from torch import nn
 
 from qgen.hilbert import MagnetizationSector
-from qgen.sampling.rbm_sweep import RBMForm, rbm_sweep
+from qgen.models.rbm import RBMForm
+from qgen.sampling.rbm_sweep import rbm_sweep
 from qgen.sampling.samplers import SamplerError, _check_count
 
 __all__ = ["RULES", "MetropolisSampler"]

@@ -25,43 +25,16 @@ may go the other way.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import torch
 
-__all__ = ["RBMForm", "rbm_sweep"]
+from qgen.models.rbm import RBMForm
+
+__all__ = ["rbm_sweep"]
 
 _TORCH_FROM = 4096
 """Elements from which ``log cosh`` is taken by torch (fast kernels, ~10 µs per call)
 rather than by NumPy (~1 µs per call, ~30 ns per element)."""
-
-
-@dataclass(frozen=True)
-class RBMForm:
-    r"""The RBM as ``offset`` :math:`c` ``(H,)``, ``kernel`` :math:`K` ``(N, H)`` and
-    ``visible`` :math:`a` ``(N,)``, float64 or complex128 NumPy arrays (see module)."""
-
-    offset: np.ndarray
-    kernel: np.ndarray
-    visible: np.ndarray
-
-    @classmethod
-    def from_tensors(
-        cls, offset: torch.Tensor, kernel: torch.Tensor, visible: torch.Tensor
-    ) -> RBMForm:
-        """Detached double-precision copies of the model's effective parameters."""
-
-        def to_numpy(tensor: torch.Tensor) -> np.ndarray:
-            tensor = tensor.detach().cpu()
-            wide = torch.complex128 if tensor.is_complex() else torch.float64
-            return tensor.to(wide).numpy()
-
-        return cls(to_numpy(offset), to_numpy(kernel), to_numpy(visible))
-
-    def theta(self, spins: np.ndarray) -> np.ndarray:
-        """Pre-activations :math:`c + \\sigma K` ``(C, H)``."""
-        return self.offset + spins @ self.kernel
 
 
 def _log_abs_cosh(theta: np.ndarray) -> np.ndarray:
