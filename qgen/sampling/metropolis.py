@@ -267,7 +267,7 @@ class MetropolisSampler:
         return chains, log_weight, torch.stack(accepted)
 
     def _rbm_form(self, device: torch.device) -> RBMForm | None:
-        """The model's :class:`~qgen.sampling.rbm_sweep.RBMForm` where the incremental
+        """The model's :class:`~qgen.models.rbm.RBMForm` where the incremental
         NumPy sweep applies (an RBM on the CPU, ``incremental`` on), else ``None``."""
         if not self.incremental or device.type != "cpu":
             return None
