@@ -25,6 +25,8 @@ may go the other way.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import torch
 
@@ -50,14 +52,16 @@ def _log_abs_cosh(theta: np.ndarray) -> np.ndarray:
             return torch.logaddexp(tensor, -tensor).numpy()
         return np.logaddexp(theta, -theta)
     if large:
-        tensor = torch.from_numpy(theta)
-        magnitude_t = tensor.real.abs()
-        decay_t = torch.exp(-2.0 * magnitude_t)
-        cosine = torch.cos(2.0 * tensor.imag)
-        return (magnitude_t + 0.5 * torch.log1p(decay_t * (2.0 * cosine + decay_t))).numpy()
-    magnitude = np.abs(theta.real)
-    decay = np.exp(-2.0 * magnitude)
-    return magnitude + 0.5 * np.log1p(decay * (2.0 * np.cos(2.0 * theta.imag) + decay))
+        return _complex_log_abs_cosh(torch.from_numpy(theta), torch).numpy()
+    return _complex_log_abs_cosh(theta, np)
+
+
+def _complex_log_abs_cosh(theta: Any, xp: Any) -> Any:
+    """The complex case of :func:`_log_abs_cosh` for a NumPy array (``xp = np``) or a
+    tensor (``xp = torch``): both modules spell these functions alike."""
+    magnitude = xp.abs(theta.real)
+    decay = xp.exp(-2.0 * magnitude)
+    return magnitude + 0.5 * xp.log1p(decay * (2.0 * xp.cos(2.0 * theta.imag) + decay))
 
 
 def _sum_rows(array: np.ndarray) -> np.ndarray:

@@ -62,16 +62,17 @@ def test_incremental_sweep_gives_the_chains_of_the_generic_loop(name, rule, repl
     assert fast_swaps == slow_swaps
 
 
-def test_many_chains_take_torch_log_cosh_and_give_the_same_chains():
-    """From 4,096 pre-activations on, log cosh is taken by torch: 256 chains × 18 hidden."""
+@pytest.mark.parametrize("name", ["real", "complex"])
+def test_many_chains_take_torch_log_cosh_and_give_the_same_chains(name):
+    """From 4,096 pre-activations on, log cosh is taken by torch: 512 chains."""
     from qgen.sampling import rbm_sweep
 
-    model, _ = _models()["real"]
-    assert 256 * model.n_hidden >= rbm_sweep._TORCH_FROM
+    model, _ = _models()[name]
+    assert 512 * model.n_hidden >= rbm_sweep._TORCH_FROM
     samples = []
     for incremental in (True, False):
-        sampler = MetropolisSampler(model, 9, n_chains=256, incremental=incremental)
-        samples.append(sampler.sample(512, torch.Generator().manual_seed(5)))
+        sampler = MetropolisSampler(model, 9, n_chains=512, incremental=incremental)
+        samples.append(sampler.sample(1024, torch.Generator().manual_seed(5)))
     assert torch.equal(samples[0], samples[1])
 
 
