@@ -242,8 +242,9 @@ def train_rbm(
     trainer = CDTrainer(model, config)
     x = check_binary_data(data, model.n_visible, name="training data")
     x = x.to(device=model.device, dtype=model.dtype)
-    perms = None if symmetries is None else _check_symmetries(symmetries, model.n_visible)
-    perms = None if perms is None else perms.to(x.device)
+    perms = (
+        None if symmetries is None else _check_symmetries(symmetries, model.n_visible).to(x.device)
+    )
     generator = torch.Generator(device=model.device).manual_seed(config.seed)
     first_epoch = 1
     records: list[dict[str, Any]] = []
