@@ -41,6 +41,7 @@ __all__ = [
     "all_configs",
     "as_sector",
     "configs_to_indices",
+    "distinct_rows",
     "indices_to_configs",
     "popcount",
 ]
@@ -97,6 +98,38 @@ def indices_to_configs(indices: torch.Tensor | np.ndarray, n_sites: int) -> torc
         )
     shifts = torch.arange(n_sites - 1, -1, -1, device=idx.device)
     return (idx.unsqueeze(-1) >> shifts) & 1
+
+
+def distinct_rows(rows: torch.Tensor, base: int = 2) -> tuple[torch.Tensor, torch.Tensor]:
+    """The distinct rows of an integer tensor ``(M, L)`` with entries in ``0 … base-1``.
+
+    Monte Carlo batches repeat configurations (a peaked ``|ψ|²`` or a Markov chain that
+    stays put), and the connected configurations of a local operator coincide across
+    parents, so evaluating each distinct row once saves work.
+
+    Returns:
+        ``(first, inverse)``: ``first[u]`` is the index of the first row of the ``u``-th
+        distinct row and ``inverse[i]`` the distinct row of row ``i``, so that
+        ``rows[first][inverse]`` equals ``rows``. Distinct rows are numbered in an
+        unspecified but deterministic order.
+    """
+    if rows.ndim != 2:
+        raise HilbertError(
+            f"expected a (batch, length) tensor of rows, got shape {tuple(rows.shape)}"
+        )
+    n_rows, length = rows.shape
+    if length * math.log2(max(base, 2)) <= MAX_INDEXED_SITES:
+        # One int64 key per row: a 1D sort instead of a lexicographic one.
+        weights = base ** torch.arange(length, device=rows.device, dtype=torch.int64)
+        keys = (rows.to(torch.int64) * weights).sum(1)
+        _, inverse = torch.unique(keys, return_inverse=True)
+    else:
+        _, inverse = torch.unique(rows, dim=0, return_inverse=True)
+    n_distinct = int(inverse.max()) + 1 if n_rows else 0
+    positions = torch.arange(n_rows, device=rows.device)
+    first = torch.full((n_distinct,), n_rows, dtype=torch.int64, device=rows.device)
+    first = first.scatter_reduce(0, inverse, positions, reduce="amin")
+    return first, inverse
 
 
 def all_configs(n_sites: int, device: torch.device | str | None = None) -> torch.Tensor:

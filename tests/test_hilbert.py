@@ -16,6 +16,7 @@ from qgen.hilbert import (
     all_configs,
     as_sector,
     configs_to_indices,
+    distinct_rows,
     indices_to_configs,
 )
 
@@ -116,3 +117,27 @@ def test_huge_sectors_are_refused_before_allocating():
 def test_float_indices_are_refused():
     with pytest.raises(HilbertError, match="integer basis indices"):
         indices_to_configs(np.array([1.7]), 2)
+
+
+@pytest.mark.parametrize(("length", "base"), [(6, 2), (20, 4), (70, 2), (40, 3)])
+def test_distinct_rows_finds_each_row_once(length, base):
+    """Short rows are packed into one int64 key; 70 binary or 40 ternary digits are not
+    (the lexicographic path)."""
+    generator = torch.Generator().manual_seed(length)
+    unique = torch.randint(0, base, (30, length), generator=generator)
+    rows = unique[torch.randint(0, 30, (200,), generator=generator)]
+    first, inverse = distinct_rows(rows, base)
+    assert torch.equal(rows[first][inverse], rows)
+    assert first.numel() == torch.unique(rows, dim=0).shape[0]
+    # the first occurrence represents each distinct row
+    for u, index in enumerate(first.tolist()):
+        assert (inverse[:index] != u).all()
+        assert inverse[index] == u
+
+
+def test_distinct_rows_of_an_empty_batch_and_a_bad_shape():
+    first, inverse = distinct_rows(torch.zeros(0, 5, dtype=torch.int64))
+    assert first.numel() == 0
+    assert inverse.numel() == 0
+    with pytest.raises(HilbertError, match="batch, length"):
+        distinct_rows(torch.zeros(5, dtype=torch.int64))

@@ -42,6 +42,7 @@ import torch
 from torch import nn
 
 from qgen.errors import QgenError
+from qgen.hilbert import distinct_rows
 
 __all__ = ["AutoregressiveModel", "ModelError", "ones_for_magnetization"]
 
@@ -51,9 +52,13 @@ _MASKED_LOGIT = -1.0e4
 
 @dataclass
 class _PrefixPlan:
-    """Connected configurations sorted by their first changed token ``start``."""
+    """The distinct connected configurations, sorted by their first changed token ``start``.
+
+    ``order`` holds the input row behind each plan row, ``output_index`` the plan row of
+    each input row (duplicates share one)."""
 
     order: torch.Tensor
+    output_index: torch.Tensor
     tokens: torch.Tensor
     start: torch.Tensor
     parent_index: torch.Tensor
@@ -314,13 +319,25 @@ class AutoregressiveModel(nn.Module):
         parent_index: torch.Tensor,
     ) -> _PrefixPlan:
         """Bookkeeping shared by the models that restart at the first changed token ``s``:
+        each distinct configuration once, from the parent that shares its longest prefix;
         rows sorted by ``s``, the parents' terms summed up to ``s``, and the number of rows
         active at each step (``s <= k``: a prefix of the sorted rows)."""
         log_cond, phase = self._sequence_terms(parent_features, parent_tokens)
         tokens = self.tokenize(connected)
         differs = tokens != parent_tokens[parent_index]
         start = torch.where(differs.any(1), differs.int().argmax(1), self.n_tokens)
-        order = torch.argsort(start, stable=True)
+        # Different parents reach the same configuration (Σ_x over a peaked |ψ|² repeats
+        # neighbours): one row per distinct configuration, the one with the latest start.
+        _, group = distinct_rows(tokens, self.vocabulary)
+        n_rows = tokens.shape[0]
+        rank = start * n_rows + torch.arange(n_rows, device=start.device)
+        best = torch.full((int(group.max()) + 1 if n_rows else 0,), -1, device=start.device)
+        kept = best.scatter_reduce(0, group, rank, reduce="amax") % max(n_rows, 1)
+        by_start = torch.argsort(start[kept], stable=True)
+        order = kept[by_start]
+        plan_row_of_group = torch.empty_like(by_start)
+        plan_row_of_group[by_start] = torch.arange(by_start.numel(), device=start.device)
+        output_index = plan_row_of_group[group]
         tokens, start, parent_index = tokens[order], start[order], parent_index[order]
         active = torch.cumsum(torch.bincount(start, minlength=self.n_tokens + 1), 0).tolist()
         zero = log_cond.new_zeros(log_cond.shape[0], 1)
@@ -331,6 +348,7 @@ class AutoregressiveModel(nn.Module):
         ones = self.token_ones[tokens]
         return _PrefixPlan(
             order,
+            output_index,
             tokens,
             start,
             parent_index,
@@ -352,7 +370,7 @@ class AutoregressiveModel(nn.Module):
 
     def _finish_plan(self, plan: _PrefixPlan, connected: torch.Tensor) -> torch.Tensor:
         values = self._combine(*self._finish(connected[plan.order], plan.log_prob, plan.phase))
-        return values[torch.argsort(plan.order)]
+        return values[plan.output_index]
 
     def log_psi_connected(
         self, parents: torch.Tensor, connected: torch.Tensor, parent_index: torch.Tensor

@@ -1,6 +1,6 @@
 """Variational Monte Carlo: local estimators, stochastic reconfiguration, the driver."""
 
-from qgen.vmc.driver import VMC, Callback, NonFiniteError, VMCError
+from qgen.vmc.driver import VMC, Callback, NonFiniteError, VMCError, surrogate_loss
 from qgen.vmc.local_energy import local_values
 from qgen.vmc.sr import SR, SRError, log_derivatives
 
@@ -13,4 +13,5 @@ __all__ = [
     "VMCError",
     "local_values",
     "log_derivatives",
+    "surrogate_loss",
 ]

@@ -34,6 +34,7 @@ import torch
 from torch import nn
 
 from qgen.errors import QgenError
+from qgen.hilbert import distinct_rows
 from qgen.operators.pauli import PauliSum
 from qgen.progress import run_loop
 from qgen.runs import RunDirectory
@@ -42,10 +43,30 @@ from qgen.sampling.statistics import Stats, statistics, v_score
 from qgen.vmc.local_energy import DEFAULT_CHUNK_SIZE, local_values
 from qgen.vmc.sr import SR
 
-__all__ = ["VMC", "Callback", "NonFiniteError", "VMCError"]
+__all__ = ["VMC", "Callback", "NonFiniteError", "VMCError", "surrogate_loss"]
 
 Callback = Callable[["VMC", dict[str, Any]], bool | None]
 """Called after each iteration with the driver and the record; return False to stop."""
+
+
+def surrogate_loss(
+    log_psi: torch.Tensor, local_values: torch.Tensor, sample_rows: torch.Tensor | None = None
+) -> torch.Tensor:
+    r"""A loss whose gradient is the energy gradient of a normalized or unnormalized ψ,
+
+    .. math::  \partial_k E = 2\,\mathrm{Re}\,\big\langle \partial_k\log\psi^*(x)\,
+               (E_{loc}(x) - \langle E_{loc}\rangle)\big\rangle
+
+    (Becca & Sorella 2017, ch. 6), through autograd on ``log_psi`` with the local values
+    held fixed. With ``sample_rows``, ``log_psi`` has one entry per distinct sample and
+    sample ``s`` is entry ``sample_rows[s]``: each entry's residuals are summed.
+    """
+    dtype = torch.complex128 if local_values.is_complex() or log_psi.is_complex() else torch.float64
+    residual = (local_values - local_values.mean()).to(dtype)
+    n = residual.shape[0]
+    if sample_rows is not None:
+        residual = residual.new_zeros(log_psi.shape[0]).index_add(0, sample_rows, residual)
+    return 2.0 * (log_psi.conj() * residual).real.sum() / n
 
 
 class VMCError(QgenError):
@@ -151,13 +172,21 @@ class VMC:
         self._check_parameters()
         self.model.train()
         x = self.sampler.sample(self.n_samples, self.generator)
+        # The model sees each distinct sample once (a peaked |ψ|² repeats samples).
+        first, inverse = distinct_rows(x)
+        distinct = x[first]
         # The plain gradient needs log ψ(x) with its graph; SR only its value.
-        log_psi = self.model(x) if self.preconditioner is None else None
+        log_psi = self.model(distinct) if self.preconditioner is None else None
         with torch.no_grad():
-            log_psi_x = log_psi.detach() if log_psi is not None else self.model(x)
+            log_psi_distinct = log_psi.detach() if log_psi is not None else self.model(distinct)
             energies = local_values(
-                self.hamiltonian, self.model, x, log_psi_x, chunk_size=self.chunk_size
-            )
+                self.hamiltonian,
+                self.model,
+                distinct,
+                log_psi_distinct,
+                chunk_size=self.chunk_size,
+            )[inverse]
+            log_psi_x = log_psi_distinct[inverse]
         stats = self._statistics(energies)
         if not (math.isfinite(stats.mean) and math.isfinite(stats.variance)):
             raise NonFiniteError(
@@ -182,13 +211,7 @@ class VMC:
             direction = self.preconditioner.direction(self.model, x, objective)
             self._set_gradients(direction)
         else:
-            residual = (objective - objective.mean()).to(
-                torch.complex128
-                if objective.is_complex() or log_psi.is_complex()
-                else torch.float64
-            )
-            loss = 2.0 * (log_psi.conj() * residual).real.mean()
-            loss.backward()
+            surrogate_loss(log_psi, objective, inverse).backward()
         record["learning_rate"] = self.optimizer.param_groups[0]["lr"]
         self.optimizer.step()
         if self.scheduler is not None:

@@ -5,7 +5,8 @@ The Monte Carlo estimate of ``⟨ψ|O|ψ⟩/⟨ψ|ψ⟩`` is the mean of ``O_loc
 ch. 5). The connected configurations ``x'`` come from the operator
 (:meth:`~qgen.operators.PauliSum.connected`); only those with a non-zero matrix element
 are evaluated, all of them in a few large model calls of at most ``chunk_size``
-configurations, and the diagonal term reuses ``log ψ(x)``. Models with a
+configurations, and the diagonal term reuses ``log ψ(x)``. Repeated samples, and
+connected configurations shared by several samples, are evaluated once. Models with a
 ``log_psi_connected(parents, connected, parent_index)`` method (the RNN) are given the
 parent of each connected configuration, so that they can reuse the unchanged prefix.
 """
@@ -17,6 +18,7 @@ from collections.abc import Callable
 import torch
 
 from qgen.errors import OperatorError
+from qgen.hilbert import distinct_rows
 from qgen.operators.pauli import PauliSum
 
 __all__ = ["DEFAULT_CHUNK_SIZE", "local_values"]
@@ -50,6 +52,22 @@ def local_values(
         )
     if chunk_size < 1:
         raise OperatorError(f"expected a positive chunk size, got {chunk_size}")
+    # A sample drawn several times has one local value: compute it once.
+    first, inverse = distinct_rows(x)
+    if first.numel() == x.shape[0]:
+        return _local_values(operator, log_psi, x, log_psi_x, chunk_size)
+    known = log_psi_x.detach()[first] if log_psi_x is not None else None
+    return _local_values(operator, log_psi, x[first], known, chunk_size)[inverse]
+
+
+def _local_values(
+    operator: PauliSum,
+    log_psi: Callable[[torch.Tensor], torch.Tensor],
+    x: torch.Tensor,
+    log_psi_x: torch.Tensor | None,
+    chunk_size: int,
+) -> torch.Tensor:
+    """:func:`local_values` for distinct configurations ``x``."""
     flips = torch.as_tensor(operator.flip_masks, device=x.device)
     is_diagonal = ~flips.any(dim=1)
     # Parents in batches whose connected configurations fit one chunk: a model that
@@ -62,7 +80,7 @@ def local_values(
         )
         return torch.cat(
             [
-                local_values(operator, log_psi, part, value, chunk_size)
+                _local_values(operator, log_psi, part, value, chunk_size)
                 for part, value in zip(parents, known, strict=True)
             ]
         )
@@ -92,7 +110,9 @@ def local_values(
                     ]
                 )
             else:
-                log_psi_conn = _chunked(log_psi, connected, chunk_size)
+                # Neighbours shared by several parents are evaluated once.
+                first, inverse = distinct_rows(connected)
+                log_psi_conn = _chunked(log_psi, connected[first], chunk_size)[inverse]
             ratios = torch.exp((log_psi_conn - log_psi_x[rows]).to(result_dtype))
             values = values.index_add(0, rows, off_mels[rows, groups].to(result_dtype) * ratios)
         return values

@@ -30,6 +30,7 @@ from torch import nn
 from torch.func import functional_call, jacrev, vmap
 
 from qgen.errors import QgenError
+from qgen.hilbert import distinct_rows
 
 __all__ = ["SR", "SRError", "gram", "log_derivatives", "vmapped_log_derivatives"]
 
@@ -150,21 +151,53 @@ class SR:
     def direction(
         self, model: nn.Module, x: torch.Tensor, local_values: torch.Tensor
     ) -> torch.Tensor:
-        """The SR step ``δ`` (flattened, float64) for samples ``x`` and their local values."""
-        return self.solve(log_derivatives(model, x, self.chunk_size), local_values)
+        """The SR step ``δ`` (flattened, float64) for samples ``x`` and their local values.
 
-    def solve(self, derivatives: torch.Tensor, local_values: torch.Tensor) -> torch.Tensor:
-        """``δ`` from per-sample log-derivatives ``(n, P)`` and local values ``(n,)``."""
-        n = derivatives.shape[0]
+        Repeated samples are differentiated once and enter as one weighted row of ``A``.
+        """
+        first, inverse = distinct_rows(x)
+        if first.numel() == x.shape[0]:
+            return self.solve(log_derivatives(model, x, self.chunk_size), local_values)
+        derivatives = log_derivatives(model, x[first], self.chunk_size)
+        return self.solve(derivatives, local_values, inverse)
+
+    def solve(
+        self,
+        derivatives: torch.Tensor,
+        local_values: torch.Tensor,
+        sample_rows: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """``δ`` from per-sample log-derivatives ``(n, P)`` and local values ``(n,)``.
+
+        With ``sample_rows`` (``(n,)``), ``derivatives`` has one row per *distinct* sample
+        and sample ``s`` is row ``sample_rows[s]``. A row drawn ``c`` times enters ``A``
+        once, scaled by ``√c``, with its samples' residuals summed: ``S`` and ``F`` are
+        those of the full batch, and the kernel of MinSR shrinks to the distinct rows.
+        """
+        n = local_values.shape[0] if sample_rows is not None else derivatives.shape[0]
         if local_values.shape != (n,):
             raise SRError(
                 f"expected {n} local values to match the derivatives, "
                 f"got shape {tuple(local_values.shape)}"
             )
-        scale = n**-0.5
-        centred = (derivatives - derivatives.mean(0)) * scale
         energies = local_values.to(torch.complex128 if local_values.is_complex() else torch.float64)
-        residual = (energies - energies.mean()) * scale
+        deviations = energies - energies.mean()
+        if sample_rows is None:
+            scale = n**-0.5
+            centred = (derivatives - derivatives.mean(0)) * scale
+            residual = deviations * scale
+        else:
+            if sample_rows.shape != (n,):
+                raise SRError(
+                    f"expected one row index per sample ({n}), got shape {tuple(sample_rows.shape)}"
+                )
+            rows = derivatives.shape[0]
+            counts = torch.bincount(sample_rows, minlength=rows).to(torch.float64)
+            weights = (counts / n).to(derivatives.real.dtype)
+            mean = (weights.unsqueeze(1) * derivatives).sum(0)
+            centred = (derivatives - mean) * weights.sqrt().unsqueeze(1)
+            summed = deviations.new_zeros(rows).index_add(0, sample_rows, deviations)
+            residual = summed / (counts.clamp(min=1.0) * n).sqrt()
         if centred.is_complex():
             a = torch.cat([centred.real, centred.imag])
             e = (

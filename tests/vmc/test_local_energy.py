@@ -92,6 +92,48 @@ def test_prefix_reuse_equals_a_fresh_evaluation(name, variant):
     torch.testing.assert_close(reused, fresh, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("name", ["rnn", "rnn2d", "transformer", "made"])
+def test_repeated_samples_and_shared_neighbours_are_evaluated_once(name):
+    """A batch of a few distinct configurations, each repeated and shuffled: the local
+    values equal (Hψ)(x)/ψ(x) row by row, as for distinct samples."""
+    operator = OPERATORS["heisenberg-square-sign"]()
+    model = make(name, "u1-sz0")
+    with torch.no_grad():
+        psi = torch.exp(model.log_psi(ALL).to(torch.complex128)).numpy()
+    h_psi = operator.to_sparse() @ psi
+    support = ALL[psi != 0]
+    generator = torch.Generator().manual_seed(1)
+    x = support[torch.randint(0, 6, (40,), generator=generator)]
+    index = configs_to_indices(x).numpy()
+    values = local_values(operator, model, x).to(torch.complex128)
+    torch.testing.assert_close(
+        values, torch.as_tensor(h_psi[index] / psi[index]), rtol=1e-9, atol=1e-9
+    )
+
+
+@pytest.mark.parametrize("name", ["rnn", "rnn2d", "transformer"])
+def test_prefix_plan_keeps_each_configuration_once_with_its_longest_shared_prefix(name):
+    model = make(name, "u1-sz0")
+    x = model.sample(60, torch.Generator().manual_seed(2))
+    x_conn, mels = OPERATORS["heisenberg-square-sign"]().connected(x)
+    rows, groups = torch.nonzero(mels[:, 1:], as_tuple=True)
+    connected = x_conn[:, 1:][rows, groups]
+    parent_tokens = model.tokenize(x)
+    with torch.no_grad():
+        features = model._features(parent_tokens)
+    plan = model._prefix_plan(parent_tokens, features, connected, rows)
+    distinct = torch.unique(connected, dim=0)
+    assert plan.tokens.shape[0] == distinct.shape[0] < connected.shape[0]
+    assert torch.equal(connected[plan.order][plan.output_index], connected)
+    # the latest first-changed token over all parents that reach the configuration
+    tokens = model.tokenize(connected)
+    differs = tokens != parent_tokens[rows]
+    start = torch.where(differs.any(1), differs.int().argmax(1), model.n_tokens)
+    for row in range(plan.tokens.shape[0]):
+        same = (tokens == plan.tokens[row]).all(1)
+        assert plan.start[row] == start[same].max()
+
+
 def test_real_model_and_real_operator_give_float64():
     values = local_values(OPERATORS["tfim-chain"](), make("rnn", "positive"), ALL[:4])
     assert values.dtype == torch.float64

@@ -7,7 +7,8 @@ import pytest
 import torch
 from model_zoo import make
 
-from qgen.vmc import SR, SRError, log_derivatives
+from qgen.hilbert import distinct_rows
+from qgen.vmc import SR, SRError, log_derivatives, surrogate_loss
 from qgen.vmc.sr import SR_METHODS, gram, vmapped_log_derivatives
 
 
@@ -69,20 +70,54 @@ def test_sr_step_equals_a_dense_solve(method, complex_case, n, p):
     np.testing.assert_allclose(step.numpy(), expected, rtol=1e-9, atol=1e-11)
 
 
-def test_surrogate_loss_gradient_is_the_energy_gradient():
-    """∂E = 2 Re⟨ΔO* ΔE_loc⟩: autograd on the driver's loss against the formula."""
+@pytest.mark.parametrize("distinct", [False, True], ids=["per-sample", "distinct-rows"])
+def test_surrogate_loss_gradient_is_the_energy_gradient(distinct):
+    """∂E = 2 Re⟨ΔO* ΔE_loc⟩: autograd on the driver's loss against the formula, with
+    log ψ per sample or once per distinct sample (the samples of this tiny model repeat)."""
     model = make("rnn", "phase")
     x = model.sample(64, torch.Generator().manual_seed(4))
     energies = torch.randn(64, dtype=torch.float64, generator=torch.Generator().manual_seed(5))
-    log_psi = model.log_psi(x)
-    residual = (energies - energies.mean()).to(torch.complex128)
-    loss = 2.0 * (log_psi.conj() * residual).real.mean()
+    if distinct:
+        first, inverse = distinct_rows(x)
+        assert first.numel() < 64
+        loss = surrogate_loss(model.log_psi(x[first]), energies, inverse)
+    else:
+        loss = surrogate_loss(model.log_psi(x), energies)
     gradient = torch.autograd.grad(loss, list(model.parameters()))
     flat = torch.cat([g.reshape(-1) for g in gradient])
     derivatives = log_derivatives(model, x)
     centred = derivatives - derivatives.mean(0)
+    residual = (energies - energies.mean()).to(torch.complex128)
     expected = 2 * (centred.conj() * residual.unsqueeze(1)).real.mean(0)
     torch.testing.assert_close(flat, expected, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("method", SR_METHODS)
+@pytest.mark.parametrize("complex_case", [True, False], ids=["complex", "real"])
+def test_sr_from_distinct_rows_equals_the_dense_solve_over_all_samples(method, complex_case):
+    """Each of 9 distinct rows drawn 1–8 times: one weighted row each gives the step of
+    the dense solve over all 40 samples."""
+    rng = np.random.default_rng(1)
+    distinct = rng.normal(size=(9, 12))
+    if complex_case:
+        distinct = distinct + 1j * rng.normal(size=(9, 12))
+    rows = np.concatenate([np.arange(9), rng.integers(0, 9, size=31)])
+    energies = rng.normal(size=40) + (0.1j * rng.normal(size=40) if complex_case else 0)
+    expected = _dense_sr(distinct[rows], energies, 1e-2)
+    step = SR(1e-2, method).solve(
+        torch.as_tensor(distinct), torch.as_tensor(energies), torch.as_tensor(rows)
+    )
+    np.testing.assert_allclose(step.numpy(), expected, rtol=1e-9, atol=1e-11)
+
+
+def test_sr_direction_differentiates_each_distinct_sample_once():
+    model = make("rnn", "phase")
+    x = model.sample(64, torch.Generator().manual_seed(6))
+    assert distinct_rows(x)[0].numel() < 64
+    energies = torch.randn(64, dtype=torch.complex128, generator=torch.Generator().manual_seed(7))
+    sr = SR(1e-3)
+    expected = sr.solve(log_derivatives(model, x), energies)
+    torch.testing.assert_close(sr.direction(model, x, energies), expected, rtol=1e-8, atol=1e-10)
 
 
 def test_bad_sr_arguments():
@@ -92,6 +127,12 @@ def test_bad_sr_arguments():
         SR(method="cg")
     with pytest.raises(SRError, match="expected 3 local values"):
         SR().solve(torch.zeros(3, 2, dtype=torch.float64), torch.zeros(4, dtype=torch.float64))
+    with pytest.raises(SRError, match="one row index per sample"):
+        SR().solve(
+            torch.zeros(3, 2, dtype=torch.float64),
+            torch.zeros(4, dtype=torch.float64),
+            torch.zeros(5, dtype=torch.int64),
+        )
 
 
 @pytest.mark.parametrize(
