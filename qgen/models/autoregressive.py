@@ -42,7 +42,6 @@ import torch
 from torch import nn
 
 from qgen.errors import QgenError
-from qgen.hilbert import distinct_rows
 
 __all__ = ["AutoregressiveModel", "ModelError", "ones_for_magnetization"]
 
@@ -51,21 +50,20 @@ _MASKED_LOGIT = -1.0e4
 
 
 @dataclass
-class _PrefixPlan:
-    """The distinct connected configurations, sorted by their first changed token ``start``.
+class _PrefixTree:
+    """The distinct prefixes ``t_<k`` of a batch of token rows ``(M, T)``, level by level.
 
-    ``order`` holds the input row behind each plan row, ``output_index`` the plan row of
-    each input row (duplicates share one)."""
+    Level ``k`` has one node per distinct prefix of length ``k`` (level 0: the empty
+    prefix, one node). ``row_node[k]`` is each row's node at level ``k``; for the nodes of
+    level ``k``, ``parent[k]`` is their node at level ``k − 1`` and ``first_row[k]`` a row
+    through them.
+    """
 
-    order: torch.Tensor
-    output_index: torch.Tensor
     tokens: torch.Tensor
-    start: torch.Tensor
-    parent_index: torch.Tensor
-    active: list[int]  # rows with start <= k, for k = 0 … T
-    log_prob: torch.Tensor  # accumulates, starting from the parents' prefix sums
-    phase: torch.Tensor | None
-    ones_before: torch.Tensor
+    row_node: list[torch.Tensor]
+    parent: list[torch.Tensor]
+    first_row: list[torch.Tensor]
+    ones: list[torch.Tensor]  # ones (down spins) in each node's prefix, for the U(1) mask
 
 
 class ModelError(QgenError):
@@ -279,107 +277,72 @@ class AutoregressiveModel(nn.Module):
             phase = signs if phase is None else phase + signs
         return log_prob, phase
 
-    def _token_terms(
-        self, features: torch.Tensor, token: torch.Tensor, ones_before: torch.Tensor, k: int
-    ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """``log p(t_k | t_<k)`` and the phase term of token ``k`` from its features
-        ``(n, F)``, for models that step through tokens themselves."""
-        logits = self.amplitude_head(features)
-        if self.n_ones is not None:
-            logits = logits.masked_fill(~self._allowed(ones_before, k), _MASKED_LOGIT)
-        index = token.unsqueeze(-1)
-        log_cond = torch.log_softmax(logits, dim=-1).gather(-1, index).squeeze(-1)
-        if self.phase_head is None:
-            return log_cond, None
-        phases = math.pi * nn.functional.softsign(self.phase_head(features))
-        return log_cond, phases.gather(-1, index).squeeze(-1)
-
     def _combine(self, log_prob: torch.Tensor, phase: torch.Tensor | None) -> torch.Tensor:
         if phase is None:
             return 0.5 * log_prob
         return torch.complex(0.5 * log_prob, phase)
 
-    def _sequence_terms(
-        self, features: torch.Tensor, tokens: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Per-token ``log p(t_k | t_<k)`` and phase terms ``(B, T)`` of a teacher-forced pass."""
-        logits = self._masked_logits(self.amplitude_head(features), tokens)
-        index = tokens.unsqueeze(-1)
-        log_cond = torch.log_softmax(logits, dim=-1).gather(-1, index).squeeze(-1)
-        if self.phase_head is None:
-            return log_cond, None
-        phases = math.pi * nn.functional.softsign(self.phase_head(features))
-        return log_cond, phases.gather(-1, index).squeeze(-1)
+    def _prefix_tree(self, tokens: torch.Tensor) -> _PrefixTree:
+        """The prefix tree of ``tokens``: level ``k``'s nodes are the distinct pairs (node
+        at level ``k − 1``, token ``k − 1``) of the rows."""
+        rows = tokens.shape[0]
+        node = tokens.new_zeros(rows)
+        origin = tokens.new_zeros(1)
+        tree = _PrefixTree(tokens, [node], [origin], [origin], [origin])
+        for k in range(1, self.n_tokens):
+            keys = node * self.vocabulary + tokens[:, k - 1]
+            distinct, node = torch.unique(keys, return_inverse=True)
+            first = torch.full_like(distinct, rows).scatter_reduce(
+                0, node, torch.arange(rows, device=tokens.device), reduce="amin"
+            )
+            parent = distinct // self.vocabulary
+            tree.row_node.append(node)
+            tree.parent.append(parent)
+            tree.first_row.append(first)
+            tree.ones.append(tree.ones[-1][parent] + self.token_ones[distinct % self.vocabulary])
+        return tree
 
-    def _prefix_plan(
-        self,
-        parent_tokens: torch.Tensor,
-        parent_features: torch.Tensor,
-        connected: torch.Tensor,
-        parent_index: torch.Tensor,
-    ) -> _PrefixPlan:
-        """Bookkeeping shared by the models that restart at the first changed token ``s``:
-        each distinct configuration once, from the parent that shares its longest prefix;
-        rows sorted by ``s``, the parents' terms summed up to ``s``, and the number of rows
-        active at each step (``s <= k``: a prefix of the sorted rows)."""
-        log_cond, phase = self._sequence_terms(parent_features, parent_tokens)
-        tokens = self.tokenize(connected)
-        differs = tokens != parent_tokens[parent_index]
-        start = torch.where(differs.any(1), differs.int().argmax(1), self.n_tokens)
-        # Different parents reach the same configuration (Σ_x over a peaked |ψ|² repeats
-        # neighbours): one row per distinct configuration, the one with the latest start.
-        _, group = distinct_rows(tokens, self.vocabulary)
-        n_rows = tokens.shape[0]
-        rank = start * n_rows + torch.arange(n_rows, device=start.device)
-        best = torch.full((int(group.max()) + 1 if n_rows else 0,), -1, device=start.device)
-        kept = best.scatter_reduce(0, group, rank, reduce="amax") % max(n_rows, 1)
-        by_start = torch.argsort(start[kept], stable=True)
-        order = kept[by_start]
-        plan_row_of_group = torch.empty_like(by_start)
-        plan_row_of_group[by_start] = torch.arange(by_start.numel(), device=start.device)
-        output_index = plan_row_of_group[group]
-        tokens, start, parent_index = tokens[order], start[order], parent_index[order]
-        active = torch.cumsum(torch.bincount(start, minlength=self.n_tokens + 1), 0).tolist()
-        zero = log_cond.new_zeros(log_cond.shape[0], 1)
-        log_prob = torch.cat([zero, log_cond.cumsum(1)], dim=1)[parent_index, start]
-        total_phase = None
+    def _select_state(self, state: Any, index: torch.Tensor) -> Any:
+        """Rows ``index`` of a state: nested lists and tuples of batch-first tensors."""
+        if isinstance(state, torch.Tensor):
+            return state.index_select(0, index)
+        if isinstance(state, list | tuple):
+            return type(state)(self._select_state(part, index) for part in state)
+        return state
+
+    @torch.no_grad()
+    def log_psi_shared_prefixes(self, x: torch.Tensor) -> torch.Tensor:
+        """``log ψ`` of a batch whose rows share prefixes, each distinct prefix computed once.
+
+        The connected configurations of a local operator share the prefix before their
+        first changed site with their parent and with each other, and samples of a peaked
+        ``|ψ|²`` share long prefixes. The rows' distinct prefixes ``t_<k`` form a tree; the
+        model steps through its levels as in sampling (:meth:`_step`), each node starting
+        from its parent's state, so the work is the number of nodes, not rows × tokens.
+        Models without an incremental step (MADE) evaluate the batch afresh.
+        """
+        if type(self)._step is AutoregressiveModel._step:
+            return self.log_psi(x)
+        self._check(x)
+        tokens = self.tokenize(x)
+        tree = self._prefix_tree(tokens)
+        log_prob = torch.zeros(x.shape[0], dtype=self.dtype, device=x.device)
+        phase = torch.zeros_like(log_prob) if self.phase_head is not None else None
+        state = self._initial_state(1, x.device)
+        for k in range(self.n_tokens):
+            if k > 0:
+                state = self._select_state(state, tree.parent[k])
+            features, state = self._step(state, tokens[tree.first_row[k]], k)
+            logits = self.amplitude_head(features)
+            if self.n_ones is not None:
+                logits = logits.masked_fill(~self._allowed(tree.ones[k], k), _MASKED_LOGIT)
+            node, token = tree.row_node[k], tokens[:, k]
+            log_prob += torch.log_softmax(logits, dim=-1)[node, token]
+            if phase is not None and self.phase_head is not None:
+                phase += nn.functional.softsign(self.phase_head(features))[node, token]
         if phase is not None:
-            total_phase = torch.cat([zero, phase.cumsum(1)], dim=1)[parent_index, start]
-        ones = self.token_ones[tokens]
-        return _PrefixPlan(
-            order,
-            output_index,
-            tokens,
-            start,
-            parent_index,
-            active,
-            log_prob,
-            total_phase,
-            torch.cumsum(ones, 1) - ones,
-        )
-
-    def _add_token_terms(self, plan: _PrefixPlan, features: torch.Tensor, k: int) -> None:
-        """Add token ``k``'s terms to the first ``len(features)`` rows of ``plan``."""
-        n = features.shape[0]
-        term, phase_term = self._token_terms(
-            features, plan.tokens[:n, k], plan.ones_before[:n, k], k
-        )
-        plan.log_prob[:n] += term
-        if plan.phase is not None and phase_term is not None:
-            plan.phase[:n] += phase_term
-
-    def _finish_plan(self, plan: _PrefixPlan, connected: torch.Tensor) -> torch.Tensor:
-        values = self._combine(*self._finish(connected[plan.order], plan.log_prob, plan.phase))
-        return values[plan.output_index]
-
-    def log_psi_connected(
-        self, parents: torch.Tensor, connected: torch.Tensor, parent_index: torch.Tensor
-    ) -> torch.Tensor:
-        """``log ψ`` of configurations ``connected`` that each differ from
-        ``parents[parent_index]`` in a few sites (the connected configurations of a local
-        operator). Models that can reuse the computation of the unchanged prefix
-        override this; the default evaluates ``connected`` afresh."""
-        return self.log_psi(connected)
+            phase = math.pi * phase
+        return self._combine(*self._finish(x, log_prob, phase))
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
         """``log p(x) = 2 Re log ψ(x)`` (``-inf`` outside the U(1) sector)."""

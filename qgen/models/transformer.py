@@ -75,19 +75,6 @@ class _Block(nn.Module):
         a, new_cache = self._attend(h, cache)
         return a + self.mlp(self.norm_mlp(a)), new_cache
 
-    def step_in_place(
-        self, h: torch.Tensor, keys: torch.Tensor, values: torch.Tensor, k: int
-    ) -> torch.Tensor:
-        """Position ``k`` for ``h`` of shape ``(n, 1, W)``, writing its key and value into
-        the buffers ``(n, heads, T, d)`` whose positions ``< k`` are already filled."""
-        q, key, value = (self._split(t) for t in self.qkv(self.norm_attention(h)).chunk(3, dim=-1))
-        keys[:, :, k] = key[:, :, 0]
-        values[:, :, k] = value[:, :, 0]
-        scores = (q @ keys[:, :, : k + 1].transpose(-2, -1)) * (q.shape[-1] ** -0.5)
-        attended = torch.softmax(scores, dim=-1) @ values[:, :, : k + 1]
-        a = h + self.out(attended.transpose(1, 2).reshape(h.shape[0], 1, -1))
-        return a + self.mlp(self.norm_mlp(a))
-
 
 def _position_table(length: int, width: int, dtype: torch.dtype) -> nn.Embedding:
     table = nn.Embedding(length, width, dtype=dtype)
@@ -206,41 +193,3 @@ class Transformer(AutoregressiveModel):
         """Per-sample ``∂ log ψ(x) / ∂θ`` ``(B, P)`` from one batched backward pass
         (:func:`qgen.models.layer_jacobian.layerwise_log_derivatives`)."""
         return layerwise_log_derivatives(self, x)
-
-    @torch.no_grad()
-    def log_psi_connected(
-        self, parents: torch.Tensor, connected: torch.Tensor, parent_index: torch.Tensor
-    ) -> torch.Tensor:
-        """``log ψ`` of configurations that differ from their parent from token ``s`` on.
-
-        Positions ``<= s`` read unchanged tokens, so their keys and values are the
-        parent's: each configuration's key/value buffers start as copies of its parent's,
-        and positions ``s … T-1`` are recomputed in order, one query each, as in cached
-        sampling.
-        """
-        self._check(parents)
-        self._check(connected)
-        parent_tokens = self.tokenize(parents)
-        start_symbol = torch.full_like(parent_tokens[:, :1], self.vocabulary)
-        shifted = torch.cat([start_symbol, parent_tokens[:, :-1]], dim=1)
-        h = self.embedding(shifted) + self._positions()
-        caches = []
-        for block in self._blocks:
-            h, cache = block(h)
-            caches.append(cache)
-        plan = self._prefix_plan(parent_tokens, self.norm(h), connected, parent_index)
-        keys = [cache[0][plan.parent_index] for cache in caches]
-        values = [cache[1][plan.parent_index] for cache in caches]
-        positions = self._positions()
-        previous = torch.cat(
-            [torch.full_like(plan.tokens[:, :1], self.vocabulary), plan.tokens[:, :-1]], dim=1
-        )
-        for k in range(self.n_tokens):
-            n = plan.active[k]
-            if n == 0:
-                continue
-            h = (self.embedding(previous[:n, k]) + positions[k]).unsqueeze(1)
-            for block, key, value in zip(self._blocks, keys, values, strict=True):
-                h = block.step_in_place(h, key[:n], value[:n], k)
-            self._add_token_terms(plan, self.norm(h[:, 0]), k)
-        return self._finish_plan(plan, connected)

@@ -6,9 +6,9 @@ ch. 5). The connected configurations ``x'`` come from the operator
 (:meth:`~qgen.operators.PauliSum.connected`); only those with a non-zero matrix element
 are evaluated, all of them in a few large model calls of at most ``chunk_size``
 configurations, and the diagonal term reuses ``log ψ(x)``. Repeated samples, and
-connected configurations shared by several samples, are evaluated once. Models with a
-``log_psi_connected(parents, connected, parent_index)`` method (the RNN) are given the
-parent of each connected configuration, so that they can reuse the unchanged prefix.
+connected configurations shared by several samples, are evaluated once; autoregressive
+models (``log_psi_shared_prefixes``) also compute each prefix that connected
+configurations share with each other once.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def _local_values(
     flips = torch.as_tensor(operator.flip_masks, device=x.device)
     is_diagonal = ~flips.any(dim=1)
     # Parents in batches whose connected configurations fit one chunk: a model that
-    # reuses the parents' prefixes then runs over each parent once, not once per chunk.
+    # shares prefixes then sees all the neighbours of a parent in one call.
     parents_per_chunk = max(1, chunk_size // max(int((~is_diagonal).sum()), 1))
     if x.shape[0] > parents_per_chunk:
         parents = x.split(parents_per_chunk)
@@ -99,16 +99,9 @@ def _local_values(
         rows, groups = torch.nonzero(off_mels, as_tuple=True)
         if rows.numel():
             connected = x_conn[:, ~is_diagonal][rows, groups]
-            reuse_prefix = getattr(log_psi, "log_psi_connected", None)
-            if reuse_prefix is not None:
-                log_psi_conn = torch.cat(
-                    [
-                        reuse_prefix(x, part, part_rows)
-                        for part, part_rows in zip(
-                            connected.split(chunk_size), rows.split(chunk_size), strict=True
-                        )
-                    ]
-                )
+            shared_prefixes = getattr(log_psi, "log_psi_shared_prefixes", None)
+            if shared_prefixes is not None:
+                log_psi_conn = _chunked(shared_prefixes, connected, chunk_size)
             else:
                 # Neighbours shared by several parents are evaluated once.
                 first, inverse = distinct_rows(connected)

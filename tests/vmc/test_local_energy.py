@@ -77,19 +77,21 @@ def test_chunking_does_not_change_the_values(name, chunk_size):
         ("rnn2d", "sign"),
         ("transformer", "phase"),
         ("transformer-2d-patches", "u1-sz0"),
+        ("made", "u1-sz0"),
     ],
 )
-def test_prefix_reuse_equals_a_fresh_evaluation(name, variant):
-    """log_psi_connected (RNNs, Transformer) against log_psi on the same configurations."""
+def test_shared_prefixes_equal_a_fresh_evaluation(name, variant):
+    """log_psi_shared_prefixes on samples and their neighbours (rows that repeat and
+    share prefixes) against log_psi row by row."""
     model = make(name, variant)
     x = model.sample(50, torch.Generator().manual_seed(0))
     x_conn, mels = OPERATORS["heisenberg-square-sign"]().connected(x)
     rows, groups = torch.nonzero(mels[:, 1:], as_tuple=True)
-    connected = x_conn[:, 1:][rows, groups]
+    batch = torch.cat([x, x_conn[:, 1:][rows, groups]])
     with torch.no_grad():
-        fresh = model.log_psi(connected)
-    reused = model.log_psi_connected(x, connected, rows)
-    torch.testing.assert_close(reused, fresh, rtol=1e-12, atol=1e-12)
+        fresh = model.log_psi(batch)
+    shared = model.log_psi_shared_prefixes(batch)
+    torch.testing.assert_close(shared, fresh, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("name", ["rnn", "rnn2d", "transformer", "made"])
@@ -111,27 +113,20 @@ def test_repeated_samples_and_shared_neighbours_are_evaluated_once(name):
     )
 
 
-@pytest.mark.parametrize("name", ["rnn", "rnn2d", "transformer"])
-def test_prefix_plan_keeps_each_configuration_once_with_its_longest_shared_prefix(name):
-    model = make(name, "u1-sz0")
-    x = model.sample(60, torch.Generator().manual_seed(2))
-    x_conn, mels = OPERATORS["heisenberg-square-sign"]().connected(x)
-    rows, groups = torch.nonzero(mels[:, 1:], as_tuple=True)
-    connected = x_conn[:, 1:][rows, groups]
-    parent_tokens = model.tokenize(x)
-    with torch.no_grad():
-        features = model._features(parent_tokens)
-    plan = model._prefix_plan(parent_tokens, features, connected, rows)
-    distinct = torch.unique(connected, dim=0)
-    assert plan.tokens.shape[0] == distinct.shape[0] < connected.shape[0]
-    assert torch.equal(connected[plan.order][plan.output_index], connected)
-    # the latest first-changed token over all parents that reach the configuration
-    tokens = model.tokenize(connected)
-    differs = tokens != parent_tokens[rows]
-    start = torch.where(differs.any(1), differs.int().argmax(1), model.n_tokens)
-    for row in range(plan.tokens.shape[0]):
-        same = (tokens == plan.tokens[row]).all(1)
-        assert plan.start[row] == start[same].max()
+def test_prefix_tree_has_one_node_per_distinct_prefix():
+    model = make("rnn", "u1-sz0")
+    generator = torch.Generator().manual_seed(3)
+    tokens = model.tokenize(model.sample(40, generator))
+    tree = model._prefix_tree(tokens)
+    for k in range(model.n_tokens):
+        prefixes = tokens[:, :k]
+        n_nodes = 1 if k == 0 else torch.unique(prefixes, dim=0).shape[0]
+        assert tree.parent[k].numel() == n_nodes
+        # rows through the same node have the same prefix, and the node's first row is one
+        representative = tokens[tree.first_row[k]][tree.row_node[k]]
+        assert torch.equal(representative[:, :k], prefixes)
+        if k > 0:
+            assert torch.equal(tree.parent[k][tree.row_node[k]], tree.row_node[k - 1])
 
 
 def test_real_model_and_real_operator_give_float64():
