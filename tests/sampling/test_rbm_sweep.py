@@ -1,4 +1,5 @@
-"""The incremental NumPy sweep for RBMs against the generic loop through the model."""
+"""The incremental sweeps for RBMs (NumPy and compiled) against the generic loop through
+the model."""
 
 from __future__ import annotations
 
@@ -11,7 +12,20 @@ from qgen.lattice import Chain, Square
 from qgen.models import RBM
 from qgen.models.rbm import SymmetricRBM
 from qgen.sampling import MetropolisSampler
-from qgen.sampling.rbm_sweep import _log_abs_cosh
+from qgen.sampling import rbm_sweep as sweep_module
+from qgen.sampling.rbm_sweep import _log_abs_cosh, rbm_sweep
+from qgen.sampling.rbm_sweep_compiled import compiled_sweep
+from qgen.sampling.samplers import SamplerError
+
+needs_numba = pytest.mark.skipif(compiled_sweep() is None, reason="Numba is not installed")
+
+
+@pytest.fixture(params=["numpy", pytest.param("compiled", marks=needs_numba)])
+def sweep_backend(request, monkeypatch):
+    """Route the sampler's sweeps to one backend, whatever the size of the arrays."""
+    limit = -1 if request.param == "numpy" else 10**9
+    monkeypatch.setattr(sweep_module, "COMPILED_UP_TO", limit)
+    return request.param
 
 
 def _models():
@@ -35,7 +49,9 @@ def _models():
 @pytest.mark.parametrize(
     ("rule", "replicas"), [("local", 1), ("exchange", 1), ("local", 3)], ids=str
 )
-def test_incremental_sweep_gives_the_chains_of_the_generic_loop(name, rule, replicas):
+def test_incremental_sweep_gives_the_chains_of_the_generic_loop(
+    name, rule, replicas, sweep_backend
+):
     """Both paths consume the same random numbers, so in float64 they accept the same
     moves: identical samples and acceptance (a decision could differ only where a
     threshold falls within rounding of the log-weight change)."""
@@ -65,10 +81,8 @@ def test_incremental_sweep_gives_the_chains_of_the_generic_loop(name, rule, repl
 @pytest.mark.parametrize("name", ["real", "complex"])
 def test_many_chains_take_torch_log_cosh_and_give_the_same_chains(name):
     """From 4,096 pre-activations on, log cosh is taken by torch: 512 chains."""
-    from qgen.sampling import rbm_sweep
-
     model, _ = _models()[name]
-    assert 512 * model.n_hidden >= rbm_sweep._TORCH_FROM
+    assert 512 * model.n_hidden >= sweep_module._TORCH_FROM > sweep_module.COMPILED_UP_TO
     samples = []
     for incremental in (True, False):
         sampler = MetropolisSampler(model, 9, n_chains=512, incremental=incremental)
@@ -116,3 +130,50 @@ def test_models_without_an_rbm_form_use_the_generic_loop():
     a = fast.sample(40, torch.Generator().manual_seed(2))
     b = plain.sample(40, torch.Generator().manual_seed(2))
     assert torch.equal(a, b)
+
+
+@needs_numba
+@pytest.mark.parametrize("name", ["real", "complex", "symmetric-square"])
+@pytest.mark.parametrize("exchange", [False, True])
+def test_compiled_and_numpy_sweeps_agree(name, exchange):
+    model, lattice = _models()[name]
+    n = lattice.n_sites
+    generator = torch.Generator().manual_seed(11)
+    chains = torch.randint(0, 2, (40, n), generator=generator)
+    with torch.no_grad():
+        log_weight = 2.0 * model(chains).real.to(torch.float64)
+    first = torch.randint(0, n, (30, 40), generator=generator)
+    one_hot = torch.nn.functional.one_hot(first, n)
+    if exchange:
+        one_hot = one_hot + torch.nn.functional.one_hot((first + 1) % n, n)
+    masks = one_hot.to(torch.uint8)
+    thresholds = torch.log(torch.rand(30, 40, generator=generator, dtype=torch.float64))
+    form = model.rbm_form()
+    numpy_result = rbm_sweep(form, chains, log_weight, masks, thresholds, exchange, "numpy")
+    compiled = rbm_sweep(form, chains, log_weight, masks, thresholds, exchange, "compiled")
+    assert torch.equal(numpy_result[0], compiled[0])
+    assert torch.equal(numpy_result[2], compiled[2])
+    assert 0 < compiled[2].float().mean() < 1
+    torch.testing.assert_close(numpy_result[1], compiled[1], rtol=1e-12, atol=1e-10)
+    # the log weights kept by the sweep are those of the final chains
+    with torch.no_grad():
+        exact = 2.0 * model(compiled[0]).real.to(torch.float64)
+    torch.testing.assert_close(compiled[1], exact, rtol=1e-10, atol=1e-10)
+
+
+def test_sweep_backends_are_checked(monkeypatch):
+    model, _ = _models()["real"]
+    arguments = (
+        model.rbm_form(),
+        torch.zeros(2, 9, dtype=torch.int64),
+        torch.zeros(2, dtype=torch.float64),
+        torch.zeros(1, 2, 9, dtype=torch.uint8),
+        torch.full((1, 2), -1.0, dtype=torch.float64),  # log u < 0: a null move is accepted
+        False,
+    )
+    with pytest.raises(SamplerError, match="sweep backend"):
+        rbm_sweep(*arguments, "cuda")
+    monkeypatch.setattr(sweep_module, "compiled_sweep", lambda: None)
+    with pytest.raises(SamplerError, match="needs Numba"):
+        rbm_sweep(*arguments, "compiled")
+    assert rbm_sweep(*arguments, "auto")[2].all()  # NumPy, without Numba
