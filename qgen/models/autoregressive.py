@@ -289,11 +289,19 @@ class AutoregressiveModel(nn.Module):
         node = tokens.new_zeros(rows)
         origin = tokens.new_zeros(1)
         tree = _PrefixTree(tokens, [node], [origin], [origin], [origin])
+        positions = torch.arange(rows, device=tokens.device)
         for k in range(1, self.n_tokens):
+            # Keys (node, token) lie in 0 … n·V − 1: mark the ones present and number them
+            # in order, a counting pass instead of torch.unique's sort.
             keys = node * self.vocabulary + tokens[:, k - 1]
-            distinct, node = torch.unique(keys, return_inverse=True)
+            present = torch.zeros(
+                tree.parent[-1].numel() * self.vocabulary, dtype=torch.bool, device=tokens.device
+            )
+            present[keys] = True
+            distinct = present.nonzero().squeeze(1)
+            node = (torch.cumsum(present, 0) - 1)[keys]
             first = torch.full_like(distinct, rows).scatter_reduce(
-                0, node, torch.arange(rows, device=tokens.device), reduce="amin"
+                0, node, positions, reduce="amin"
             )
             parent = distinct // self.vocabulary
             tree.row_node.append(node)
@@ -319,7 +327,8 @@ class AutoregressiveModel(nn.Module):
         ``|ψ|²`` share long prefixes. The rows' distinct prefixes ``t_<k`` form a tree; the
         model steps through its levels as in sampling (:meth:`_step`), each node starting
         from its parent's state, so the work is the number of nodes, not rows × tokens.
-        Models without an incremental step (MADE) evaluate the batch afresh.
+        Without gradients (for local values). Models without an incremental step (MADE)
+        evaluate the batch afresh.
         """
         if type(self)._step is AutoregressiveModel._step:
             return self.log_psi(x)
