@@ -62,6 +62,7 @@ class _PrefixTree:
     tokens: torch.Tensor
     row_node: list[torch.Tensor]
     parent: list[torch.Tensor]
+    key: list[torch.Tensor]  # parent · V + last token, the node's place among its parent's
     first_row: list[torch.Tensor]
     ones: list[torch.Tensor]  # ones (down spins) in each node's prefix, for the U(1) mask
 
@@ -288,7 +289,7 @@ class AutoregressiveModel(nn.Module):
         rows = tokens.shape[0]
         node = tokens.new_zeros(rows)
         origin = tokens.new_zeros(1)
-        tree = _PrefixTree(tokens, [node], [origin], [origin], [origin])
+        tree = _PrefixTree(tokens, [node], [origin], [origin], [origin], [origin])
         positions = torch.arange(rows, device=tokens.device)
         for k in range(1, self.n_tokens):
             # Keys (node, token) lie in 0 … n·V − 1: mark the ones present and number them
@@ -306,6 +307,7 @@ class AutoregressiveModel(nn.Module):
             parent = distinct // self.vocabulary
             tree.row_node.append(node)
             tree.parent.append(parent)
+            tree.key.append(distinct)
             tree.first_row.append(first)
             tree.ones.append(tree.ones[-1][parent] + self.token_ones[distinct % self.vocabulary])
         return tree
@@ -335,22 +337,34 @@ class AutoregressiveModel(nn.Module):
         self._check(x)
         tokens = self.tokenize(x)
         tree = self._prefix_tree(tokens)
-        log_prob = torch.zeros(x.shape[0], dtype=self.dtype, device=x.device)
-        phase = torch.zeros_like(log_prob) if self.phase_head is not None else None
+        # Terms summed per node: the log-probability (and phase) of each prefix t_<k.
+        prefix_log_prob = torch.zeros(1, dtype=self.dtype, device=x.device)
+        prefix_phase = torch.zeros_like(prefix_log_prob) if self.phase_head is not None else None
+        log_cond = phases = prefix_log_prob  # set at level 0, read from level 1 on
         state = self._initial_state(1, x.device)
         for k in range(self.n_tokens):
             if k > 0:
-                state = self._select_state(state, tree.parent[k])
-            features, state = self._step(state, tokens[tree.first_row[k]], k)
+                parent = tree.parent[k]
+                state = self._select_state(state, parent)
+                prefix_log_prob = prefix_log_prob[parent] + log_cond.take(tree.key[k])
+                if prefix_phase is not None:
+                    prefix_phase = prefix_phase[parent] + phases.take(tree.key[k])
+            # _step reads tokens before k only: the node's prefix, from one row through it
+            prefix = tokens[:, : max(k, 1)].index_select(0, tree.first_row[k])
+            features, state = self._step(state, prefix, k)
             logits = self.amplitude_head(features)
             if self.n_ones is not None:
                 logits = logits.masked_fill(~self._allowed(tree.ones[k], k), _MASKED_LOGIT)
-            node, token = tree.row_node[k], tokens[:, k]
-            log_prob += torch.log_softmax(logits, dim=-1)[node, token]
-            if phase is not None and self.phase_head is not None:
-                phase += nn.functional.softsign(self.phase_head(features))[node, token]
-        if phase is not None:
-            phase = math.pi * phase
+            log_cond = torch.log_softmax(logits, dim=-1)
+            if self.phase_head is not None:
+                phases = nn.functional.softsign(self.phase_head(features))
+        # The last token: per row.
+        node = tree.row_node[-1]
+        last = node * self.vocabulary + tokens[:, -1]
+        log_prob = prefix_log_prob[node] + log_cond.take(last)
+        phase = None
+        if prefix_phase is not None:
+            phase = math.pi * (prefix_phase[node] + phases.take(last))
         return self._combine(*self._finish(x, log_prob, phase))
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
