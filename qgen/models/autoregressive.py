@@ -341,21 +341,43 @@ class AutoregressiveModel(nn.Module):
         prefix_log_prob = torch.zeros(1, dtype=self.dtype, device=x.device)
         prefix_phase = torch.zeros_like(prefix_log_prob) if self.phase_head is not None else None
         log_cond = phases = prefix_log_prob  # set at level 0, read from level 1 on
+        # Under the U(1) mask a prefix that allows one value only fixes every later token:
+        # without a phase head its subtree adds log 1 = 0 and needs no model steps. The
+        # state is kept for the other ("open") nodes only; slot[i] is node i's row in it.
+        skip_fixed = self.n_ones is not None and self.phase_head is None
+        slot = torch.zeros(1, dtype=torch.long, device=x.device)
         state = self._initial_state(1, x.device)
         for k in range(self.n_tokens):
+            n_nodes = tree.parent[k].numel()
             if k > 0:
                 parent = tree.parent[k]
-                state = self._select_state(state, parent)
                 prefix_log_prob = prefix_log_prob[parent] + log_cond.take(tree.key[k])
                 if prefix_phase is not None:
                     prefix_phase = prefix_phase[parent] + phases.take(tree.key[k])
+            allowed = self._allowed(tree.ones[k], k) if self.n_ones is not None else None
+            nodes = torch.arange(n_nodes, device=x.device)
+            if skip_fixed and allowed is not None:
+                nodes = (allowed.sum(-1) > 1).nonzero().squeeze(1)
+                if nodes.numel() == 0:  # every later level is fixed too
+                    log_cond = log_cond.new_zeros(n_nodes, self.vocabulary)
+                    continue
+            if k > 0:
+                state = self._select_state(state, slot[tree.parent[k][nodes]])
             # _step reads tokens before k only: the node's prefix, from one row through it
-            prefix = tokens[:, : max(k, 1)].index_select(0, tree.first_row[k])
+            prefix = tokens[:, : max(k, 1)].index_select(0, tree.first_row[k][nodes])
             features, state = self._step(state, prefix, k)
             logits = self.amplitude_head(features)
-            if self.n_ones is not None:
-                logits = logits.masked_fill(~self._allowed(tree.ones[k], k), _MASKED_LOGIT)
+            if allowed is not None:
+                logits = logits.masked_fill(~allowed[nodes], _MASKED_LOGIT)
             log_cond = torch.log_softmax(logits, dim=-1)
+            if nodes.numel() < n_nodes:  # fixed nodes: log p = 0 for their one value
+                log_cond = log_cond.new_zeros(n_nodes, self.vocabulary).index_copy_(
+                    0, nodes, log_cond
+                )
+                slot = torch.full((n_nodes,), -1, dtype=torch.long, device=x.device)
+                slot[nodes] = torch.arange(nodes.numel(), device=x.device)
+            else:
+                slot = nodes
             if self.phase_head is not None:
                 phases = nn.functional.softsign(self.phase_head(features))
         # The last token: per row.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from model_zoo import N_SITES, make
+from model_zoo import N_SITES, ZOO, make
 
 from qgen.hilbert import all_configs, configs_to_indices
 from qgen.lattice import Chain, Square
@@ -111,6 +111,21 @@ def test_repeated_samples_and_shared_neighbours_are_evaluated_once(name):
     torch.testing.assert_close(
         values, torch.as_tensor(h_psi[index] / psi[index]), rtol=1e-9, atol=1e-9
     )
+
+
+@pytest.mark.parametrize("magnetization", [4, 3, 2])
+@pytest.mark.parametrize("name", ["rnn", "rnn2d", "transformer"])
+def test_prefixes_that_fix_the_rest_skip_the_model_and_keep_the_values(name, magnetization):
+    """In a sector with few down spins most prefixes fix every later token (S^z = 4: all
+    of them, from the start); their subtrees are not evaluated and add log 1."""
+    torch.manual_seed(0)
+    model = ZOO[name](magnetization=magnetization)
+    x = model.sample(30, torch.Generator().manual_seed(4))
+    with torch.no_grad():
+        fresh = model.log_psi(x)
+    torch.testing.assert_close(model.log_psi_shared_prefixes(x), fresh, rtol=1e-12, atol=1e-12)
+    if magnetization == 4:
+        assert torch.equal(fresh, torch.zeros_like(fresh))
 
 
 def test_prefix_tree_has_one_node_per_distinct_prefix():
