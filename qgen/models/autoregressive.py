@@ -292,17 +292,8 @@ class AutoregressiveModel(nn.Module):
         tree = _PrefixTree(tokens, [node], [origin], [origin], [origin], [origin])
         positions = torch.arange(rows, device=tokens.device)
         for k in range(1, self.n_tokens):
-            # Keys (node, token) lie in 0 … n·V − 1: mark the ones present and number them
-            # in order, a counting pass instead of torch.unique's sort.
-            keys = node * self.vocabulary + tokens[:, k - 1]
-            present = torch.zeros(
-                tree.parent[-1].numel() * self.vocabulary, dtype=torch.bool, device=tokens.device
-            )
-            present[keys] = True
-            distinct = present.nonzero().squeeze(1)
-            node = (torch.cumsum(present, 0) - 1)[keys]
-            first = torch.full_like(distinct, rows).scatter_reduce(
-                0, node, positions, reduce="amin"
+            node, distinct, first = self._next_level(
+                node, tokens[:, k - 1], tree.parent[-1].numel(), positions
             )
             parent = distinct // self.vocabulary
             tree.row_node.append(node)
@@ -311,6 +302,25 @@ class AutoregressiveModel(nn.Module):
             tree.first_row.append(first)
             tree.ones.append(tree.ones[-1][parent] + self.token_ones[distinct % self.vocabulary])
         return tree
+
+    def _next_level(
+        self, node: torch.Tensor, token: torch.Tensor, n_nodes: int, positions: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The next level of a prefix tree: rows at nodes ``node`` (of ``n_nodes``) read
+        ``token``. Returns each row's new node, the new nodes' keys ``parent · V + token``
+        in increasing order, and a row through each new node (the first).
+
+        Keys lie in ``0 … n_nodes·V − 1``: the ones present are marked and numbered in
+        order, a counting pass instead of ``torch.unique``'s sort."""
+        keys = node * self.vocabulary + token
+        present = torch.zeros(n_nodes * self.vocabulary, dtype=torch.bool, device=node.device)
+        present[keys] = True
+        distinct = present.nonzero().squeeze(1)
+        new_node = (torch.cumsum(present, 0) - 1)[keys]
+        first = torch.full_like(distinct, node.numel()).scatter_reduce(
+            0, new_node, positions, reduce="amin"
+        )
+        return new_node, distinct, first
 
     def _select_state(self, state: Any, index: torch.Tensor) -> Any:
         """Rows ``index`` of a state: nested lists and tuples of batch-first tensors."""
@@ -423,22 +433,60 @@ class AutoregressiveModel(nn.Module):
             raise ModelError(f"expected a positive number of samples, got {n_samples!r}")
         device = torch.device(device) if device is not None else self.amplitude_head.weight.device
         tokens = torch.zeros(n_samples, self.n_tokens, dtype=torch.long, device=device)
+        if incremental and type(self)._step is not AutoregressiveModel._step:
+            return self.detokenize(self._sample_tree(tokens, generator))
         ones_before = torch.zeros(n_samples, dtype=torch.long, device=device)
         state = self._initial_state(n_samples, device)
         for k in range(self.n_tokens):
-            if incremental:
-                features, state = self._step(state, tokens, k)
-            else:
-                features, state = AutoregressiveModel._step(self, state, tokens, k)
-            logits = self.amplitude_head(features)
-            if self.n_ones is not None:
-                logits = logits.masked_fill(~self._allowed(ones_before, k), -math.inf)
-            probabilities = torch.softmax(logits, dim=-1)
-            choice = torch.multinomial(probabilities, 1, generator=generator).squeeze(-1)
+            features, state = AutoregressiveModel._step(self, state, tokens, k)
+            choice = self._draw(features, ones_before, k, generator)
             tokens[:, k] = choice
             if self.n_ones is not None:
                 ones_before = ones_before + self.token_ones[choice]
         return self.detokenize(tokens)
+
+    def _draw(
+        self,
+        features: torch.Tensor,
+        ones_before: torch.Tensor,
+        k: int,
+        generator: torch.Generator | None,
+        rows: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Token ``k`` drawn from the conditionals of ``features`` (of the rows ``rows``
+        of them, if given)."""
+        logits = self.amplitude_head(features)
+        if self.n_ones is not None:
+            logits = logits.masked_fill(~self._allowed(ones_before, k), -math.inf)
+        probabilities = torch.softmax(logits, dim=-1)
+        if rows is not None:
+            probabilities = probabilities.index_select(0, rows)
+        return torch.multinomial(probabilities, 1, generator=generator).squeeze(-1)
+
+    def _sample_tree(self, tokens: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+        """Incremental sampling that steps each distinct prefix once: samples of a peaked
+        distribution share their first tokens, so level ``k`` of their prefix tree has far
+        fewer nodes than samples. Each sample draws its token from its node's
+        conditionals; the draws are those of a pass over every sample."""
+        n_samples = tokens.shape[0]
+        device = tokens.device
+        node = tokens.new_zeros(n_samples)
+        first_row = tokens.new_zeros(1)
+        ones = tokens.new_zeros(1)
+        positions = torch.arange(n_samples, device=device)
+        state = self._initial_state(1, device)
+        for k in range(self.n_tokens):
+            prefix = tokens[:, : max(k, 1)].index_select(0, first_row)
+            features, state = self._step(state, prefix, k)
+            choice = self._draw(features, ones, k, generator, node)
+            tokens[:, k] = choice
+            if k + 1 == self.n_tokens:
+                break
+            node, distinct, first_row = self._next_level(node, choice, ones.numel(), positions)
+            parent = distinct // self.vocabulary
+            state = self._select_state(state, parent)
+            ones = ones[parent] + self.token_ones[distinct % self.vocabulary]
+        return tokens
 
     def n_parameters(self) -> int:
         """Number of real parameters."""
