@@ -84,9 +84,10 @@ def _local_values(
                 for part, value in zip(parents, known, strict=True)
             ]
         )
+    shared_prefixes = getattr(log_psi, "log_psi_shared_prefixes", None)
     with torch.no_grad():
         if log_psi_x is None:
-            log_psi_x = log_psi(x)
+            log_psi_x = (shared_prefixes or log_psi)(x)
         log_psi_x = log_psi_x.detach()
         # uint8 keeps the XOR/matmul work of connected() small for large batches.
         x_conn, mels = operator.connected(x.to(torch.uint8))
@@ -99,7 +100,6 @@ def _local_values(
         rows, groups = torch.nonzero(off_mels, as_tuple=True)
         if rows.numel():
             connected = x_conn[:, ~is_diagonal][rows, groups]
-            shared_prefixes = getattr(log_psi, "log_psi_shared_prefixes", None)
             if shared_prefixes is not None:
                 log_psi_conn = _chunked(shared_prefixes, connected, chunk_size)
             else:
