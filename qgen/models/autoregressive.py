@@ -59,7 +59,6 @@ class _PrefixTree:
     through them.
     """
 
-    tokens: torch.Tensor
     row_node: list[torch.Tensor]
     parent: list[torch.Tensor]
     key: list[torch.Tensor]  # parent · V + last token, the node's place among its parent's
@@ -289,7 +288,7 @@ class AutoregressiveModel(nn.Module):
         rows = tokens.shape[0]
         node = tokens.new_zeros(rows)
         origin = tokens.new_zeros(1)
-        tree = _PrefixTree(tokens, [node], [origin], [origin], [origin], [origin])
+        tree = _PrefixTree([node], [origin], [origin], [origin], [origin])
         positions = torch.arange(rows, device=tokens.device)
         for k in range(1, self.n_tokens):
             node, distinct, first = self._next_level(
