@@ -208,7 +208,7 @@ class VMC:
         self.optimizer.zero_grad(set_to_none=True)
         if log_psi is None:
             assert self.preconditioner is not None  # for mypy: set exactly when log_psi is not
-            direction = self.preconditioner.direction(self.model, x, objective)
+            direction = self.preconditioner.direction(self.model, distinct, objective, inverse)
             self._set_gradients(direction)
         else:
             surrogate_loss(log_psi, objective, inverse).backward()

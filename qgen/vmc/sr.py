@@ -149,17 +149,24 @@ class SR:
         self.chunk_size = chunk_size
 
     def direction(
-        self, model: nn.Module, x: torch.Tensor, local_values: torch.Tensor
+        self,
+        model: nn.Module,
+        x: torch.Tensor,
+        local_values: torch.Tensor,
+        sample_rows: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """The SR step ``δ`` (flattened, float64) for samples ``x`` and their local values.
 
         Repeated samples are differentiated once and enter as one weighted row of ``A``.
+        A caller that has already found them passes the distinct samples as ``x`` and
+        ``sample_rows`` as in :meth:`solve`.
         """
-        first, inverse = distinct_rows(x)
-        if first.numel() == x.shape[0]:
-            return self.solve(log_derivatives(model, x, self.chunk_size), local_values)
-        derivatives = log_derivatives(model, x[first], self.chunk_size)
-        return self.solve(derivatives, local_values, inverse)
+        if sample_rows is None:
+            first, sample_rows = distinct_rows(x)
+            if first.numel() == x.shape[0]:
+                return self.solve(log_derivatives(model, x, self.chunk_size), local_values)
+            x = x[first]
+        return self.solve(log_derivatives(model, x, self.chunk_size), local_values, sample_rows)
 
     def solve(
         self,

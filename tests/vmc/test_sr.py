@@ -118,6 +118,10 @@ def test_sr_direction_differentiates_each_distinct_sample_once():
     sr = SR(1e-3)
     expected = sr.solve(log_derivatives(model, x), energies)
     torch.testing.assert_close(sr.direction(model, x, energies), expected, rtol=1e-8, atol=1e-10)
+    first, inverse = distinct_rows(x)  # found by the caller, as the driver does
+    torch.testing.assert_close(
+        sr.direction(model, x[first], energies, inverse), expected, rtol=1e-8, atol=1e-10
+    )
 
 
 def test_bad_sr_arguments():
