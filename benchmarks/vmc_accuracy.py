@@ -7,7 +7,9 @@ Cases (the figures of the autoregressive-VMC issue):
 * ``tfim20``: transverse-field Ising chain N=20, periodic, h=1, RNN (target ≤ 1e-5);
 * ``heisenberg4x4-rnn2d`` / ``heisenberg4x4-transformer``: Heisenberg 4×4 periodic
   (targets ≤ 5e-4 within 30 minutes);
-* ``j1j2-4x4``: J1-J2 4×4, J2 = 0.5, periodic, 2D RNN with a phase head (target ≤ 5e-3).
+* ``j1j2-4x4``: J1-J2 4×4, J2 = 0.5, periodic, 2D RNN with a phase head (target ≤ 5e-3);
+  ``j1j2-4x4-rnn2d-point`` / ``j1j2-4x4-transformer-point``: the same averaged over the
+  lattice's 8 point operations (``--symmetry point``).
 
 Each case runs :func:`qgen.vmc.workflow.prepare` with the settings below (override with
 ``--set``). The learning-rate schedule is fitted to the wall-time budget: the first
@@ -62,6 +64,22 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "j1j2-4x4": (
         {"hamiltonian": "j1j2", "lattice": "square", "size": "4x4", "J2": 0.5},
         {"model": "rnn2d", "hidden": 24, **_SR},
+    ),
+    "j1j2-4x4-rnn2d-point": (
+        {"hamiltonian": "j1j2", "lattice": "square", "size": "4x4", "J2": 0.5},
+        {"model": "rnn2d", "hidden": 24, "symmetry": "point", **_SR},
+    ),
+    "j1j2-4x4-transformer-point": (
+        {"hamiltonian": "j1j2", "lattice": "square", "size": "4x4", "J2": 0.5},
+        {
+            "model": "transformer",
+            "hidden": 16,
+            "layers": 2,
+            "heads": 2,
+            "patch_size": 4,
+            "symmetry": "point",
+            **_SR,
+        },
     ),
 }
 

@@ -165,3 +165,34 @@ def test_sizes_must_be_integers_and_bonds_are_read_only():
     bonds = Chain(6).bonds()
     with pytest.raises(ValueError, match="read-only"):
         bonds[0, 0] = 3
+
+
+@pytest.mark.parametrize(
+    ("lattice", "points", "space"),
+    [
+        (Chain(8), 2, 16),
+        (Chain(8, periodic=False), 2, 2),
+        (Square(4, 4), 8, 128),
+        (Square(4, 6), 4, 96),
+        (Square(3, 3, periodic=False), 8, 8),
+        (Square(4, 4, periodic=(True, False)), 4, 16),
+        (Triangular(6, 6), 12, 432),
+    ],
+)
+def test_point_and_space_groups_are_groups_of_bond_preserving_permutations(lattice, points, space):
+    """D1, D4, D2 and D6 point groups; space groups of |translations| · |point group|."""
+    for group, size in ((lattice.point_group(), points), (lattice.space_group(), space)):
+        assert group.shape == (size, lattice.n_sites)
+        np.testing.assert_array_equal(group[0], np.arange(lattice.n_sites))
+        elements = {perm.tobytes() for perm in group}
+        assert len(elements) == size
+        for a in group:
+            assert np.array_equal(np.sort(a), np.arange(lattice.n_sites))
+            for b in group[:: max(1, size // 16)]:
+                assert a[b].tobytes() in elements
+            for order in lattice.bond_orders:
+                bonds = {tuple(bond) for bond in lattice.bonds(order).tolist()}
+                assert {tuple(sorted(bond)) for bond in a[lattice.bonds(order)].tolist()} == bonds
+    # The point group keeps site 0 along periodic directions.
+    if all(lattice.periodic):
+        assert (lattice.point_group()[:, 0] == 0).all()

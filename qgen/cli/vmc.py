@@ -13,7 +13,7 @@ import torch
 
 from qgen.cli.system_args import add_system_arguments, system_table_from_arguments
 from qgen.errors import ConfigError
-from qgen.models.registry import MODELS
+from qgen.models.registry import MODELS, SYMMETRIES
 from qgen.runs import CONFIG_FILE, to_json
 from qgen.system import load_toml
 from qgen.vmc.options import DTYPES, OPTIMIZERS, SAMPLERS, SCHEDULES, VMCOptions
@@ -57,6 +57,13 @@ def _add_vmc_arguments(parser: argparse.ArgumentParser) -> None:
         "--u1",
         action=argparse.BooleanOptionalAction,
         help="project the model on an S^z sector (default: on where H conserves S^z)",
+    )
+    model.add_argument(
+        "--symmetry",
+        choices=SYMMETRIES,
+        help="average an autoregressive model over the lattice's point group, translations "
+        "or both (space), keeping exact sampling; costs one evaluation per group element; "
+        "default none",
     )
     model.add_argument("--dtype", choices=DTYPES, help="parameter dtype; default float32")
     sampling = parser.add_argument_group("sampling")

@@ -15,6 +15,7 @@ from qgen.models.rbm_state import RBMState
 from qgen.models.registry import MODELS, build_model
 from qgen.models.rnn import RNN
 from qgen.models.rnn2d import RNN2D
+from qgen.models.symmetrized import SymmetrizedModel
 from qgen.models.transformer import Transformer
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "ModelError",
     "RBMState",
     "SymmetricRBM",
+    "SymmetrizedModel",
     "Transformer",
     "build_model",
     "log_cosh",

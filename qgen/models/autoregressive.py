@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
@@ -103,6 +103,10 @@ class AutoregressiveModel(nn.Module):
         dtype: floating dtype of the parameters (float32 by default: 2–4× faster on CPUs
             than float64, and accurate to ~1e-7 in log ψ; statistics and SR use float64).
     """
+
+    jacobian_combines: ClassVar[bool] = False
+    """Whether ``log_psi_jacobian(x, combine=...)`` sums weighted groups of rows inside the
+    layers (:func:`~qgen.models.layer_jacobian.layerwise_log_derivatives`)."""
 
     order: torch.Tensor
     inverse_order: torch.Tensor

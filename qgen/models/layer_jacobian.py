@@ -27,20 +27,37 @@ vmapped derivatives.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 import torch
 from torch import nn
 
 from qgen.models.autoregressive import ModelError
 
-__all__ = ["layerwise_log_derivatives"]
+__all__ = ["GroupWeights", "layerwise_log_derivatives"]
 
 _LAYERS = (nn.Linear, nn.Embedding, nn.LayerNorm)
 
+GroupWeights = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
+"""Rows' ``log ψ`` ``(B·G,)`` → the weights ``(π, c)`` ``(B, G)`` of their group combination."""
 
-def layerwise_log_derivatives(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """``(B, P)`` per-sample ``∂ log ψ(x) / ∂θ`` of the trainable parameters, in the order
+
+def layerwise_log_derivatives(
+    model: nn.Module,
+    x: torch.Tensor,
+    combine: GroupWeights | None = None,
+) -> torch.Tensor:
+    r"""``(B, P)`` per-sample ``∂ log ψ(x) / ∂θ`` of the trainable parameters, in the order
     of ``model.named_parameters()``; complex when ``log ψ`` is.
+
+    With ``combine``, the ``B·G`` rows of ``x`` come in ``B`` groups of ``G`` consecutive
+    rows; ``combine`` maps the rows' ``log ψ`` (no graph) to weights ``(π, c)``, both of
+    shape ``(B, G)``, and row ``b`` of the result is
+    :math:`\sum_g \pi_{bg}\,\mathrm{Re}\,\partial a_{bg}
+    + i\,\mathrm{Im}\sum_g c_{bg}\,\partial a_{bg}` with :math:`a = \log\psi`
+    (the derivative of a group average, :class:`~qgen.models.symmetrized.SymmetrizedModel`).
+    The weights enter the backward pass and each group's rows are summed inside the
+    layers, so no ``(B·G, P)`` matrix is formed.
 
     Raises:
         ModelError: a trainable parameter outside the supported layers, or a layer called
@@ -64,17 +81,18 @@ def layerwise_log_derivatives(model: nn.Module, x: torch.Tensor) -> torch.Tensor
     finally:
         for handle in handles:
             handle.remove()
-    batch = x.shape[0]
+    rows = x.shape[0]
     outputs: list[torch.Tensor] = []
     for module, module_calls in calls.items():
         for inputs, output in module_calls:
-            if inputs.shape[:1] != (batch,) or output.shape[:1] != (batch,):
+            if inputs.shape[:1] != (rows,) or output.shape[:1] != (rows,):
                 raise ModelError(
                     f"{type(model).__name__}: layer {type(module).__name__} was called on a "
-                    f"tensor of shape {tuple(inputs.shape)}, not on a batch of {batch} samples; "
+                    f"tensor of shape {tuple(inputs.shape)}, not on a batch of {rows} samples; "
                     "its per-sample derivatives need torch.func"
                 )
             outputs.append(output)
+    targets, batch = _targets(log_psi, combine)
     if not outputs:
         raise ModelError(f"{type(model).__name__} called none of its layers")
 
@@ -105,10 +123,32 @@ def layerwise_log_derivatives(model: nn.Module, x: torch.Tensor) -> torch.Tensor
             columns.append(found[id(parameter)].reshape(batch, -1))
         return torch.cat(columns, dim=1)
 
+    if len(targets) == 1:
+        return per_sample(targets[0], retain=False)
+    real = per_sample(targets[0], retain=True)
+    return torch.complex(real, per_sample(targets[1], retain=False))
+
+
+def _targets(log_psi: torch.Tensor, combine: GroupWeights | None) -> tuple[list[torch.Tensor], int]:
+    """What to backpropagate: the rows' real (and imaginary) parts of ``log ψ``, or their
+    group combinations with the weights ``(π, c) = combine(log ψ)``; and the number of
+    samples (rows, or groups)."""
+    if combine is None:
+        parts = [log_psi.real, log_psi.imag] if log_psi.is_complex() else [log_psi]
+        return parts, log_psi.shape[0]
+    amplitude_weights, phase_weights = combine(log_psi.detach())
+    shape = amplitude_weights.shape
+    if log_psi.shape != (shape[0] * shape[1],) or phase_weights.shape != shape:
+        raise ModelError(
+            f"expected group weights of shape (B, G) with B·G = {log_psi.shape[0]} rows, got "
+            f"{tuple(shape)} and {tuple(phase_weights.shape)}"
+        )
+    a = log_psi.reshape(shape)
+    amplitude = amplitude_weights.detach() * a.real
     if not log_psi.is_complex():
-        return per_sample(log_psi, retain=False)
-    real = per_sample(log_psi.real, retain=True)
-    return torch.complex(real, per_sample(log_psi.imag, retain=False))
+        return [amplitude], shape[0]
+    c = phase_weights.detach()
+    return [amplitude, c.real * a.imag + c.imag * a.real], shape[0]
 
 
 def _layer_gradients(

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from qgen.models.autoregressive import AutoregressiveModel, ModelError
-from qgen.models.layer_jacobian import layerwise_log_derivatives
+from qgen.models.layer_jacobian import GroupWeights, layerwise_log_derivatives
 
 __all__ = ["MADE"]
 
@@ -85,7 +85,12 @@ class MADE(AutoregressiveModel):
             h = torch.relu(layer(h))
         return self.output_layer(h).view(tokens.shape[0], self.n_tokens, self.features)
 
-    def log_psi_jacobian(self, x: torch.Tensor) -> torch.Tensor:
+    jacobian_combines = True
+
+    def log_psi_jacobian(
+        self, x: torch.Tensor, combine: GroupWeights | None = None
+    ) -> torch.Tensor:
         """Per-sample ``∂ log ψ(x) / ∂θ`` ``(B, P)`` from one batched backward pass
-        (:func:`qgen.models.layer_jacobian.layerwise_log_derivatives`)."""
-        return layerwise_log_derivatives(self, x)
+        (:func:`qgen.models.layer_jacobian.layerwise_log_derivatives`, which also explains
+        ``combine``)."""
+        return layerwise_log_derivatives(self, x, combine)

@@ -13,9 +13,10 @@ from qgen.models.made import MADE
 from qgen.models.rbm import RBM, SymmetricRBM
 from qgen.models.rnn import RNN
 from qgen.models.rnn2d import RNN2D
+from qgen.models.symmetrized import SymmetrizedModel
 from qgen.models.transformer import Transformer
 
-__all__ = ["AUTOREGRESSIVE_MODELS", "MODELS", "RBM_MODELS", "build_model"]
+__all__ = ["AUTOREGRESSIVE_MODELS", "MODELS", "RBM_MODELS", "SYMMETRIES", "build_model"]
 
 AUTOREGRESSIVE_MODELS = ("rnn", "rnn2d", "transformer", "made")
 """Models with exact autoregressive sampling."""
@@ -23,6 +24,9 @@ RBM_MODELS = ("rbm", "symmetric-rbm")
 """Models sampled by Markov chains."""
 MODELS = AUTOREGRESSIVE_MODELS + RBM_MODELS
 """Names accepted by :func:`build_model`."""
+SYMMETRIES = ("none", "point", "translations", "space")
+"""Groups an autoregressive model can be averaged over (:class:`SymmetrizedModel`):
+the lattice's point group, its translations, or both (the space group)."""
 
 
 def build_model(
@@ -37,6 +41,7 @@ def build_model(
     phase: bool = False,
     alpha: float = 1.0,
     dtype: torch.dtype = torch.float32,
+    symmetry: str = "none",
 ) -> nn.Module:
     """The wave function ``name`` on ``lattice``.
 
@@ -46,10 +51,40 @@ def build_model(
     positional encodings) by the Transformer. The RBMs take ``alpha`` (hidden units per
     site, filters for the symmetric one) and are complex with ``phase``; they have no
     U(1) projection: their samplers keep the magnetization instead.
+
+    ``symmetry`` other than ``"none"`` averages an autoregressive model over a group of
+    the lattice's symmetries (:class:`~qgen.models.symmetrized.SymmetrizedModel`, exact
+    sampling kept): ``"point"`` (rotations and reflections), ``"translations"`` or
+    ``"space"`` (both); each evaluation then costs one per group element.
     """
     options: dict[str, Any] = {"magnetization": magnetization, "phase": phase, "dtype": dtype}
     if name not in MODELS:
         raise ModelError(f"expected a model in {MODELS}, got {name!r}")
+    if symmetry not in SYMMETRIES:
+        raise ModelError(f"expected a symmetry in {SYMMETRIES}, got {symmetry!r}")
+    if symmetry != "none":
+        if name in RBM_MODELS:
+            raise ModelError(
+                f"--symmetry averages autoregressive models; for {name!r} use the "
+                "translation-symmetric RBM ('symmetric-rbm') instead"
+            )
+        model = build_model(
+            name,
+            lattice,
+            hidden=hidden,
+            layers=layers,
+            heads=heads,
+            patch_size=patch_size,
+            magnetization=magnetization,
+            phase=phase,
+            dtype=dtype,
+        )
+        groups = {
+            "point": lattice.point_group,
+            "translations": lattice.translations,
+            "space": lattice.space_group,
+        }
+        return SymmetrizedModel(model, groups[symmetry]())  # type: ignore[arg-type]
     if name != "transformer" and patch_size != 1:
         raise ModelError(f"patches of several sites need the Transformer, not {name!r}")
     n = lattice.n_sites

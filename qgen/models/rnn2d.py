@@ -23,7 +23,7 @@ from torch import nn
 
 from qgen.lattice import Lattice, Square
 from qgen.models.autoregressive import AutoregressiveModel, ModelError
-from qgen.models.layer_jacobian import layerwise_log_derivatives
+from qgen.models.layer_jacobian import GroupWeights, layerwise_log_derivatives
 
 __all__ = ["RNN2D"]
 
@@ -151,7 +151,12 @@ class RNN2D(AutoregressiveModel):
         zeros = torch.zeros(tokens.shape[0], self.hidden, dtype=self.dtype, device=tokens.device)
         return self._site(k, self._neighbour_tokens(tokens, k), state, zeros), state
 
-    def log_psi_jacobian(self, x: torch.Tensor) -> torch.Tensor:
+    jacobian_combines = True
+
+    def log_psi_jacobian(
+        self, x: torch.Tensor, combine: GroupWeights | None = None
+    ) -> torch.Tensor:
         """Per-sample ``∂ log ψ(x) / ∂θ`` ``(B, P)`` from one batched backward pass
-        (:func:`qgen.models.layer_jacobian.layerwise_log_derivatives`)."""
-        return layerwise_log_derivatives(self, x)
+        (:func:`qgen.models.layer_jacobian.layerwise_log_derivatives`, which also explains
+        ``combine``)."""
+        return layerwise_log_derivatives(self, x, combine)

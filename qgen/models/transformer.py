@@ -27,7 +27,7 @@ import torch
 from torch import nn
 
 from qgen.models.autoregressive import AutoregressiveModel, ModelError
-from qgen.models.layer_jacobian import layerwise_log_derivatives
+from qgen.models.layer_jacobian import GroupWeights, layerwise_log_derivatives
 
 __all__ = ["Transformer"]
 
@@ -189,7 +189,12 @@ class Transformer(AutoregressiveModel):
             new_state.append(cache)
         return self.norm(h[:, 0]), new_state
 
-    def log_psi_jacobian(self, x: torch.Tensor) -> torch.Tensor:
+    jacobian_combines = True
+
+    def log_psi_jacobian(
+        self, x: torch.Tensor, combine: GroupWeights | None = None
+    ) -> torch.Tensor:
         """Per-sample ``∂ log ψ(x) / ∂θ`` ``(B, P)`` from one batched backward pass
-        (:func:`qgen.models.layer_jacobian.layerwise_log_derivatives`)."""
-        return layerwise_log_derivatives(self, x)
+        (:func:`qgen.models.layer_jacobian.layerwise_log_derivatives`, which also explains
+        ``combine``)."""
+        return layerwise_log_derivatives(self, x, combine)

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from qgen.errors import ConfigError
-from qgen.models.registry import MODELS
+from qgen.models.registry import MODELS, SYMMETRIES
 from qgen.sampling.metropolis import RULES
 
 __all__ = ["DTYPES", "OPTIMIZERS", "SAMPLERS", "SCHEDULES", "VMCOptions"]
@@ -32,6 +32,7 @@ class VMCOptions:
     layers: int | None = None
     heads: int = 4
     patch_size: int = 1
+    symmetry: str = "none"  # average an autoregressive model over lattice symmetries
     phase: bool | None = None  # None: a phase head only where the sign is not known
     u1: bool | None = None  # None: project on S^z when the Hamiltonian conserves it
     dtype: str = "float32"
@@ -60,6 +61,7 @@ class VMCOptions:
             "lr_schedule": SCHEDULES,
             "dtype": DTYPES,
             "sampler": SAMPLERS,
+            "symmetry": SYMMETRIES,
         }
         for key, allowed in choices.items():
             value = getattr(self, key)

@@ -119,6 +119,7 @@ def prepare(system: System, options: VMCOptions) -> PreparedRun:
         phase=bool(options.phase),
         alpha=options.alpha,
         dtype=getattr(torch, options.dtype),
+        symmetry=options.symmetry,
     )
     bond_orders = (1, 2) if system.hamiltonian == "j1j2" else (1,)
     sampler = build_sampler(model, lattice, options, magnetization, bond_orders)

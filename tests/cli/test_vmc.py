@@ -117,11 +117,26 @@ def test_config_file_with_system_and_vmc_tables(capsys, tmp_path):
         pytest.param(["--hamiltonian", "tfim", "--u1"], "conserves S^z", id="u1-on-tfim"),
         pytest.param(["--resume"], "cannot resume: expected a checkpoint", id="resume-empty"),
         pytest.param(["--lr", "-1"], "expected a finite lr", id="negative-lr"),
+        pytest.param(
+            ["--model", "rbm", "--symmetry", "translations"], "symmetric-rbm", id="symmetric-rbm"
+        ),
     ],
 )
 def test_bad_input_gives_one_line_errors(capsys, tmp_path, argv, match):
     message = error_of(capsys, "--size", "6", "--out", str(tmp_path / "r"), *argv)
     assert match in message
+
+
+def test_symmetrized_model_from_the_command_line(capsys, tmp_path):
+    """``--symmetry space`` on the J1-J2 ring: recorded in the config, exact energy found."""
+    result = run_json(
+        capsys, *TINY, "--hamiltonian", "j1j2", "--J2", "0.5", "--symmetry", "space",
+        "--iterations", "2", "--out", str(tmp_path / "r"),
+    )  # fmt: skip
+    assert result["vmc"]["symmetry"] == "space"
+    assert result["vmc"]["phase"] is True
+    assert math.isfinite(result["energy"])
+    assert result["exact_energy"] is not None
 
 
 def test_unknown_optimizer_in_a_config_file(capsys, tmp_path):
