@@ -65,6 +65,11 @@ def _add_vmc_arguments(parser: argparse.ArgumentParser) -> None:
         "or both (space), keeping exact sampling; costs one evaluation per group element; "
         "default none",
     )
+    model.add_argument(
+        "--spin-flip",
+        action=argparse.BooleanOptionalAction,
+        help="also average over the global spin inversion (S^z = 0 only); default off",
+    )
     model.add_argument("--dtype", choices=DTYPES, help="parameter dtype; default float32")
     sampling = parser.add_argument_group("sampling")
     sampling.add_argument("--samples", type=int, help="samples per iteration; default 1024")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -42,6 +43,7 @@ def build_model(
     alpha: float = 1.0,
     dtype: torch.dtype = torch.float32,
     symmetry: str = "none",
+    spin_flip: bool = False,
 ) -> nn.Module:
     """The wave function ``name`` on ``lattice``.
 
@@ -55,18 +57,19 @@ def build_model(
     ``symmetry`` other than ``"none"`` averages an autoregressive model over a group of
     the lattice's symmetries (:class:`~qgen.models.symmetrized.SymmetrizedModel`, exact
     sampling kept): ``"point"`` (rotations and reflections), ``"translations"`` or
-    ``"space"`` (both); each evaluation then costs one per group element.
+    ``"space"`` (both); each evaluation then costs one per group element. ``spin_flip``
+    adds the global spin inversion to the group (doubling it).
     """
     options: dict[str, Any] = {"magnetization": magnetization, "phase": phase, "dtype": dtype}
     if name not in MODELS:
         raise ModelError(f"expected a model in {MODELS}, got {name!r}")
     if symmetry not in SYMMETRIES:
         raise ModelError(f"expected a symmetry in {SYMMETRIES}, got {symmetry!r}")
-    if symmetry != "none":
+    if symmetry != "none" or spin_flip:
         if name in RBM_MODELS:
             raise ModelError(
-                f"--symmetry averages autoregressive models; for {name!r} use the "
-                "translation-symmetric RBM ('symmetric-rbm') instead"
+                f"--symmetry and --spin-flip average autoregressive models; for {name!r} use "
+                "the translation-symmetric RBM ('symmetric-rbm') instead"
             )
         model = build_model(
             name,
@@ -80,11 +83,12 @@ def build_model(
             dtype=dtype,
         )
         groups = {
+            "none": lambda: np.arange(lattice.n_sites)[None],
             "point": lattice.point_group,
             "translations": lattice.translations,
             "space": lattice.space_group,
         }
-        return SymmetrizedModel(model, groups[symmetry]())  # type: ignore[arg-type]
+        return SymmetrizedModel(model, groups[symmetry](), spin_flip)  # type: ignore[arg-type]
     if name != "transformer" and patch_size != 1:
         raise ModelError(f"patches of several sites need the Transformer, not {name!r}")
     n = lattice.n_sites

@@ -18,7 +18,10 @@ arXiv:2207.14314 (2022); Reh, Schmitt & Gärttner, Phys. Rev. B 107, 195115 (202
 it with averaging amplitudes, which loses exact sampling. ``ψ_G`` is invariant,
 ``ψ_G(T_h x) = ψ_G(x)`` for every ``h ∈ G``: the trivial representation, the symmetry
 sector of the Heisenberg and J1-J2 ground states on periodic ``L × L`` lattices with
-``L`` even.
+``L`` even. With ``spin_flip`` the group also holds the global spin inversion
+``x → 1 − x`` times each permutation (a symmetry of the Heisenberg, J1-J2 and
+transverse-field Ising Hamiltonians, even on their ground states in the ``S^z = 0``
+sector of the 4×4 lattice).
 
 Every evaluation costs ``|G|`` evaluations of the model; the group of
 :meth:`~qgen.lattice.Lattice.point_group` (8 operations on a square lattice) is the
@@ -51,17 +54,26 @@ class SymmetrizedModel(nn.Module):
         permutations: a group of site permutations, shape ``(|G|, N)``, in the convention
             of :meth:`~qgen.lattice.Lattice.translations` (row ``g`` maps site ``i`` to
             ``permutations[g, i]``), e.g. ``lattice.point_group()``.
+        spin_flip: also average over the global spin inversion (doubles the group).
 
     Raises:
-        ModelError: a row that is not a permutation of the ``N`` sites, or rows that are
-            not closed under composition (not a group, so ψ_G would not be symmetric).
+        ModelError: a row that is not a permutation of the ``N`` sites, rows that are not
+            closed under composition (not a group, so ψ_G would not be symmetric), or a
+            spin inversion for a model projected on ``S^z ≠ 0`` (it maps the sector to
+            ``−S^z``).
     """
 
     model: AutoregressiveModel
     gather: torch.Tensor
     scatter: torch.Tensor
+    flips: torch.Tensor
 
-    def __init__(self, model: AutoregressiveModel, permutations: np.ndarray | torch.Tensor) -> None:
+    def __init__(
+        self,
+        model: AutoregressiveModel,
+        permutations: np.ndarray | torch.Tensor,
+        spin_flip: bool = False,
+    ) -> None:
         super().__init__()
         if not isinstance(model, AutoregressiveModel):
             raise ModelError(
@@ -84,11 +96,23 @@ class SymmetrizedModel(nn.Module):
                         "they are not a group and the averaged wave function would not be "
                         "symmetric; pass e.g. lattice.point_group() or lattice.space_group()"
                     )
+        if spin_flip and model.n_ones is not None and 2 * model.n_ones != n:
+            raise ModelError(
+                f"the spin inversion maps S^z to -S^z, so it needs a model in S^z = 0 or "
+                f"without the U(1) projection, not one with {model.n_ones} down spins of {n}"
+            )
         self.model = model
         self.n_sites = n
-        # (T_g x)_i = x_{perm_g[i]}: gathering with a permutation applies T_g; sampling needs
-        # T_g^{-1}, which gathers with the inverse permutation.
+        self.spin_flip = bool(spin_flip)
+        flips = np.zeros(len(perms), dtype=np.int64)
+        if spin_flip:
+            perms = np.concatenate([perms, perms])
+            flips = np.concatenate([flips, np.ones_like(flips)])
+        # (T_g x)_i = x_{perm_g[i]} XOR flip_g: gathering with a permutation applies T_g;
+        # sampling needs T_g^{-1}, which gathers with the inverse permutation (the
+        # inversion commutes with permutations and is its own inverse).
         as_index = torch.as_tensor
+        self.register_buffer("flips", as_index(flips)[:, None], persistent=False)
         self.register_buffer("gather", as_index(perms, dtype=torch.long), persistent=False)
         inverse = np.argsort(perms, axis=1)
         self.register_buffer("scatter", as_index(inverse, dtype=torch.long), persistent=False)
@@ -112,7 +136,10 @@ class SymmetrizedModel(nn.Module):
             raise ModelError(
                 f"expected configurations of shape (batch, {self.n_sites}), got {tuple(x.shape)}"
             )
-        return x[:, self.gather].reshape(-1, self.n_sites)
+        orbit = x[:, self.gather]
+        if self.spin_flip:
+            orbit = orbit ^ self.flips.to(x.dtype)
+        return orbit.reshape(-1, self.n_sites)
 
     def _average(self, log_psi_orbit: torch.Tensor) -> torch.Tensor:
         """``log ψ_G`` from the model's ``log ψ(T_g x)``, shape ``(B, |G|)``."""
@@ -189,14 +216,15 @@ class SymmetrizedModel(nn.Module):
         """
         y = self.model.sample(n_samples, generator, **options)
         g = torch.randint(self.n_operations, (n_samples,), generator=generator, device=y.device)
-        return torch.gather(y, 1, self.scatter[g])
+        x = torch.gather(y, 1, self.scatter[g])
+        return x ^ self.flips[g].to(x.dtype) if self.spin_flip else x
 
     def n_parameters(self) -> int:
         """Number of trainable parameters (those of the model)."""
         return self.model.n_parameters()
 
     def extra_repr(self) -> str:
-        return f"n_operations={self.n_operations}"
+        return f"n_operations={self.n_operations}, spin_flip={self.spin_flip}"
 
 
 def _finite_max(log_values: torch.Tensor) -> torch.Tensor:

@@ -33,6 +33,7 @@ class VMCOptions:
     heads: int = 4
     patch_size: int = 1
     symmetry: str = "none"  # average an autoregressive model over lattice symmetries
+    spin_flip: bool = False  # ... and over the global spin inversion
     phase: bool | None = None  # None: a phase head only where the sign is not known
     u1: bool | None = None  # None: project on S^z when the Hamiltonian conserves it
     dtype: str = "float32"
@@ -85,6 +86,10 @@ class VMCOptions:
         for key in ("layers", "sweep_size"):
             if getattr(self, key) is not None:
                 _require_int(source, key, getattr(self, key), minimum=1)
+        if not isinstance(self.spin_flip, bool):
+            raise ConfigError(
+                f"{source}: expected true or false for spin_flip, got {self.spin_flip!r}"
+            )
         for key in ("phase", "u1"):
             value = getattr(self, key)
             if value is not None and not isinstance(value, bool):

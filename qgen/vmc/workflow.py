@@ -120,6 +120,7 @@ def prepare(system: System, options: VMCOptions) -> PreparedRun:
         alpha=options.alpha,
         dtype=getattr(torch, options.dtype),
         symmetry=options.symmetry,
+        spin_flip=options.spin_flip,
     )
     bond_orders = (1, 2) if system.hamiltonian == "j1j2" else (1,)
     sampler = build_sampler(model, lattice, options, magnetization, bond_orders)

@@ -120,6 +120,7 @@ def test_config_file_with_system_and_vmc_tables(capsys, tmp_path):
         pytest.param(
             ["--model", "rbm", "--symmetry", "translations"], "symmetric-rbm", id="symmetric-rbm"
         ),
+        pytest.param(["--sector", "1", "--spin-flip"], "maps S^z to -S^z", id="flip-off-zero"),
     ],
 )
 def test_bad_input_gives_one_line_errors(capsys, tmp_path, argv, match):
@@ -128,12 +129,13 @@ def test_bad_input_gives_one_line_errors(capsys, tmp_path, argv, match):
 
 
 def test_symmetrized_model_from_the_command_line(capsys, tmp_path):
-    """``--symmetry space`` on the J1-J2 ring: recorded in the config, exact energy found."""
+    """``--symmetry space --spin-flip`` on the J1-J2 ring: recorded in the config."""
     result = run_json(
         capsys, *TINY, "--hamiltonian", "j1j2", "--J2", "0.5", "--symmetry", "space",
-        "--iterations", "2", "--out", str(tmp_path / "r"),
+        "--spin-flip", "--iterations", "2", "--out", str(tmp_path / "r"),
     )  # fmt: skip
     assert result["vmc"]["symmetry"] == "space"
+    assert result["vmc"]["spin_flip"] is True
     assert result["vmc"]["phase"] is True
     assert math.isfinite(result["energy"])
     assert result["exact_energy"] is not None

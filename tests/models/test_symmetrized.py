@@ -30,32 +30,46 @@ VARIANTS = ["positive", "phase", "u1-sz0", "u1-sz1-phase", "sign"]
 
 
 def _symmetrized(name: str, variant: str, group: str = "ring") -> SymmetrizedModel:
+    if group == "rectangle-flip":
+        return SymmetrizedModel(make(name, variant), GROUPS["rectangle"], spin_flip=True)
     return SymmetrizedModel(make(name, variant), GROUPS[group])
+
+
+def _operations(group: str) -> list[tuple[np.ndarray, int]]:
+    """(permutation, flip) pairs of a test group."""
+    perms = GROUPS[group.removesuffix("-flip")]
+    flips = (0, 1) if group.endswith("-flip") else (0,)
+    return [(perm, flip) for perm in perms for flip in flips]
+
+
+FLIP_VARIANTS = ["positive", "phase", "u1-sz0", "sign"]  # S^z = 1 has no flipped partner
 
 
 def _params(group_names=("ring",)):
     return [
         pytest.param(name, variant, group, id=f"{name}-{variant}-{group}")
         for name in ZOO
-        for variant in VARIANTS
         for group in group_names
+        for variant in (FLIP_VARIANTS if group.endswith("-flip") else VARIANTS)
     ]
 
 
-@pytest.mark.parametrize(("name", "variant", "group"), _params(("ring", "rectangle")))
+@pytest.mark.parametrize(
+    ("name", "variant", "group"), _params(("ring", "rectangle", "rectangle-flip"))
+)
 def test_probabilities_sum_to_one_and_are_invariant(name, variant, group):
     model = _symmetrized(name, variant, group)
     with torch.no_grad():
         log_psi = model.log_psi(ALL)
     total = torch.exp(2.0 * log_psi.real).sum()
     assert abs(float(total) - 1.0) < 1e-12
-    for perm in GROUPS[group]:
+    for perm, flip in _operations(group):
         with torch.no_grad():
-            moved = model.log_psi(ALL[:, torch.as_tensor(perm)])
+            moved = model.log_psi(ALL[:, torch.as_tensor(perm)] ^ flip)
         torch.testing.assert_close(moved, log_psi, rtol=1e-10, atol=1e-10)
 
 
-@pytest.mark.parametrize(("name", "variant", "group"), _params())
+@pytest.mark.parametrize(("name", "variant", "group"), _params(("ring", "rectangle-flip")))
 def test_samples_follow_the_averaged_distribution(name, variant, group):
     model = _symmetrized(name, variant, group)
     n = 4000
@@ -69,7 +83,7 @@ def test_samples_follow_the_averaged_distribution(name, variant, group):
     assert p_value > 1e-4
 
 
-@pytest.mark.parametrize(("name", "variant", "group"), _params())
+@pytest.mark.parametrize(("name", "variant", "group"), _params(("ring", "rectangle-flip")))
 def test_log_derivatives_equal_torch_func(name, variant, group):
     """The model's own derivatives, combined over the orbit, against vmap(jacrev) of ψ_G
     (the layerwise models combine inside the backward pass, the RNN afterwards)."""
@@ -149,6 +163,8 @@ def test_bad_groups_and_models_are_refused():
         build_model("rbm", Chain(8), symmetry="translations")
     with pytest.raises(ModelError, match="expected a symmetry"):
         build_model("rnn", Chain(8), symmetry="rotations")
+    with pytest.raises(ModelError, match="S\\^z to -S\\^z"):
+        SymmetrizedModel(make("rnn", "u1-sz1-phase"), GROUPS["ring"], spin_flip=True)
     with pytest.raises(ModelError, match=r"shape \(batch, 8\)"):
         SymmetrizedModel(model, GROUPS["ring"]).log_psi(torch.zeros(3, 6, dtype=torch.long))
 
