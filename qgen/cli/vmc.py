@@ -93,6 +93,11 @@ def _add_vmc_arguments(parser: argparse.ArgumentParser) -> None:
         "--lr", type=float, help="learning rate; default 1e-3 (adam), 5e-2 (sr, minsr)"
     )
     optimization.add_argument("--diag-shift", type=float, help="SR diagonal shift; default 1e-3")
+    optimization.add_argument(
+        "--momentum",
+        type=float,
+        help="SR/MinSR momentum μ in [0, 1) (SPRING, Goldshlager et al. 2024); default 0",
+    )
     optimization.add_argument("--lr-schedule", choices=SCHEDULES, help="default: constant")
     optimization.add_argument(
         "--anneal-temperature", type=float, help="initial temperature of variational annealing"

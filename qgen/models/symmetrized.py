@@ -44,6 +44,8 @@ __all__ = ["SymmetrizedModel"]
 
 # Elements of the per-sample Jacobians held at once (|G| rows per sample, P columns).
 _JACOBIAN_ELEMENTS = 1 << 24
+_ORBIT_ROWS = 1 << 16
+"""Orbit rows (samples × |G|) per prefix-tree evaluation."""
 
 
 class SymmetrizedModel(nn.Module):
@@ -166,9 +168,14 @@ class SymmetrizedModel(nn.Module):
 
     @torch.no_grad()
     def log_psi_shared_prefixes(self, x: torch.Tensor) -> torch.Tensor:
-        """:meth:`log_psi` (no graph) through the model's prefix tree over the whole orbit."""
-        values = self.model.log_psi_shared_prefixes(self._orbit(x))
-        return self._average(values.reshape(x.shape[0], self.n_operations))
+        """:meth:`log_psi` (no graph) through the model's prefix tree over the orbits, at
+        most :data:`_ORBIT_ROWS` rows at a time (the tree's memory grows with its rows)."""
+        chunk = max(1, _ORBIT_ROWS // self.n_operations)
+        parts = []
+        for part in x.split(chunk):
+            values = self.model.log_psi_shared_prefixes(self._orbit(part))
+            parts.append(self._average(values.reshape(part.shape[0], self.n_operations)))
+        return torch.cat(parts)
 
     def log_psi_jacobian(self, x: torch.Tensor) -> torch.Tensor:
         r"""Per-sample ``∂ log ψ_G(x) / ∂θ``, shape ``(B, P)``, from the model's own.

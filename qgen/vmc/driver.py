@@ -276,6 +276,9 @@ class VMC:
             "scheduler": None if self.scheduler is None else self.scheduler.state_dict(),
             "sampler": self.sampler.state_dict(),
             "generator": self.generator.get_state(),
+            "preconditioner": None
+            if self.preconditioner is None
+            else self.preconditioner.state_dict(),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -287,6 +290,8 @@ class VMC:
                 self.scheduler.load_state_dict(state["scheduler"])
             self.sampler.load_state_dict(state["sampler"])
             self.generator.set_state(state["generator"])
+            if self.preconditioner is not None and state.get("preconditioner") is not None:
+                self.preconditioner.load_state_dict(state["preconditioner"])
             self.iteration = int(state["iteration"])
         except (KeyError, RuntimeError, ValueError) as error:
             raise VMCError(f"the checkpoint does not fit this run: {error}") from error

@@ -46,6 +46,7 @@ class VMCOptions:
     optimizer: str = "sr"
     lr: float | None = None  # None: DEFAULT_LEARNING_RATES[optimizer]
     diag_shift: float = 1e-3
+    momentum: float = 0.0  # SPRING's μ for SR/MinSR
     lr_schedule: str = "constant"
     anneal_temperature: float = 0.0
     anneal_iterations: int = 0
@@ -94,7 +95,13 @@ class VMCOptions:
             value = getattr(self, key)
             if value is not None and not isinstance(value, bool):
                 raise ConfigError(f"{source}: expected true or false for {key}, got {value!r}")
-        numbers = (("lr", 0.0), ("diag_shift", 0.0), ("anneal_temperature", 0.0), ("alpha", 0.0))
+        numbers = (
+            ("lr", 0.0),
+            ("diag_shift", 0.0),
+            ("anneal_temperature", 0.0),
+            ("alpha", 0.0),
+            ("momentum", 0.0),
+        )
         for key, minimum in numbers:
             value = getattr(self, key)
             if value is None:
@@ -104,6 +111,12 @@ class VMCOptions:
             zero_allowed = key not in ("lr", "alpha")
             if not math.isfinite(value) or value < minimum or (value == 0 and not zero_allowed):
                 raise ConfigError(f"{source}: expected a finite {key} > {minimum:g}, got {value!r}")
+        if self.momentum >= 1.0:
+            raise ConfigError(f"{source}: expected a momentum below 1, got {self.momentum!r}")
+        if self.momentum > 0.0 and self.optimizer not in ("sr", "minsr"):
+            raise ConfigError(
+                f"{source}: momentum is SPRING's, for optimizer sr or minsr, not {self.optimizer!r}"
+            )
 
     @property
     def learning_rate(self) -> float:

@@ -21,9 +21,21 @@ parameters' precision and solved in float64.
 
 ``F`` is half the energy gradient, ``∇E = 2 Re⟨ΔO^* ΔE_loc⟩``, so with ``λ → ∞`` SR
 reduces to gradient descent with rate ``η/(2λ)``.
+
+**Momentum (SPRING).** With ``momentum`` μ > 0 the step is the one closest to the
+previous step scaled by μ rather than to zero,
+
+.. math::  \delta_k = \arg\min_\delta \|A\delta - e\|^2 + \lambda\|\delta - \mu\delta_{k-1}\|^2
+           = \mu\delta_{k-1} + A^\top(AA^\top + \lambda I)^{-1}(e - \mu A\delta_{k-1}),
+
+the subsampled projected-increment natural gradient (SPRING) of Goldshlager, Abrahamsen
+& Lin, J. Comput. Phys. 516, 113351 (2024), arXiv:2401.10190: over iterations it
+accumulates curvature information that one batch of samples cannot hold. μ = 0 is SR.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import torch
 from torch import nn
@@ -135,13 +147,23 @@ class SR:
         method: ``"parameters"`` (solve ``S``, P × P), ``"samples"`` (MinSR, the kernel
             ``AAᵀ`` of the rows of ``A``), or ``"auto"``: whichever matrix is smaller.
         chunk_size: samples per vmapped Jacobian call (bounds memory).
+        momentum: μ of SPRING (see the module), in [0, 1); 0 is plain SR. The previous
+            step is kept between calls (:meth:`state_dict` for checkpoints).
     """
 
     def __init__(
-        self, diag_shift: float = 1e-3, method: str = "auto", chunk_size: int | None = None
+        self,
+        diag_shift: float = 1e-3,
+        method: str = "auto",
+        chunk_size: int | None = None,
+        momentum: float = 0.0,
     ) -> None:
         if not diag_shift >= 0:
             raise SRError(f"expected a non-negative diagonal shift, got {diag_shift}")
+        if not 0.0 <= momentum < 1.0:
+            raise SRError(f"expected a momentum in [0, 1), got {momentum}")
+        self.momentum = float(momentum)
+        self.previous: torch.Tensor | None = None
         if method not in SR_METHODS:
             raise SRError(f"expected an SR method in {SR_METHODS}, got {method!r}")
         self.diag_shift = float(diag_shift)
@@ -215,6 +237,24 @@ class SR:
         else:  # Im Ō = 0: the imaginary part of ε does not enter F
             a = centred
             e = residual.real if residual.is_complex() else residual
+        carried = None
+        if self.momentum > 0.0 and self.previous is not None:
+            if self.previous.shape != (a.shape[1],):
+                raise SRError(
+                    f"the previous SR step has {self.previous.shape[0]} parameters, these "
+                    f"derivatives {a.shape[1]}"
+                )
+            carried = self.momentum * self.previous
+            e = e - (a @ carried.to(a.dtype)).to(e.dtype)
+        step = self._solve(a, e)
+        if carried is not None:
+            step = step + carried
+        if self.momentum > 0.0:
+            self.previous = step.detach().clone()
+        return step
+
+    def _solve(self, a: torch.Tensor, e: torch.Tensor) -> torch.Tensor:
+        """``(AᵀA + λ)⁻¹ Aᵀ e`` in the cheaper of its two forms, float64."""
         shift = self.diag_shift
         rows, n_parameters = a.shape
         use_parameters = self.method == "parameters" or (
@@ -231,5 +271,14 @@ class SR:
         kernel.diagonal().add_(shift)
         return (a.T @ _solve_symmetric(kernel, e).to(a.dtype)).to(torch.float64)
 
+    def state_dict(self) -> dict[str, Any]:
+        """The previous step (SPRING's memory; ``None`` for plain SR)."""
+        return {"previous": self.previous}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore a :meth:`state_dict`."""
+        self.previous = state.get("previous")
+
     def __repr__(self) -> str:
-        return f"SR(diag_shift={self.diag_shift}, method={self.method!r})"
+        momentum = f", momentum={self.momentum}" if self.momentum else ""
+        return f"SR(diag_shift={self.diag_shift}, method={self.method!r}{momentum})"

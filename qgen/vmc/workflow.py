@@ -132,7 +132,7 @@ def prepare(system: System, options: VMCOptions) -> PreparedRun:
         optimizer = torch.optim.SGD(model.parameters(), lr=lr)
         if options.optimizer in ("sr", "minsr"):
             method = "auto" if options.optimizer == "sr" else "samples"
-            preconditioner = SR(options.diag_shift, method=method)
+            preconditioner = SR(options.diag_shift, method=method, momentum=options.momentum)
     scheduler = None
     if options.lr_schedule == "cosine":
         scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(

@@ -121,6 +121,10 @@ def test_config_file_with_system_and_vmc_tables(capsys, tmp_path):
             ["--model", "rbm", "--symmetry", "translations"], "symmetric-rbm", id="symmetric-rbm"
         ),
         pytest.param(["--sector", "1", "--spin-flip"], "maps S^z to -S^z", id="flip-off-zero"),
+        pytest.param(["--momentum", "1"], "expected a momentum below 1", id="momentum-1"),
+        pytest.param(
+            ["--optimizer", "adam", "--momentum", "0.9"], "momentum is SPRING's", id="adam-momentum"
+        ),
     ],
 )
 def test_bad_input_gives_one_line_errors(capsys, tmp_path, argv, match):

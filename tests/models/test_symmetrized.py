@@ -12,7 +12,7 @@ from scipy import stats
 from qgen.exact import diagonalize
 from qgen.hilbert import all_configs, configs_to_indices
 from qgen.lattice import Chain, Square
-from qgen.models import ModelError, SymmetrizedModel, build_model
+from qgen.models import ModelError, SymmetrizedModel, build_model, symmetrized
 from qgen.models.layer_jacobian import layerwise_log_derivatives
 from qgen.operators.hamiltonians import heisenberg
 from qgen.sampling import AutoregressiveSampler
@@ -96,8 +96,11 @@ def test_log_derivatives_equal_torch_func(name, variant, group):
     )
 
 
+@pytest.mark.parametrize("orbit_rows", [50, 1 << 16])
 @pytest.mark.parametrize("name", list(ZOO))
-def test_shared_prefix_evaluation_equals_log_psi(name):
+def test_shared_prefix_evaluation_equals_log_psi(name, orbit_rows, monkeypatch):
+    """In one prefix tree, and in chunks of 3 samples' orbits (50 // 16)."""
+    monkeypatch.setattr(symmetrized, "_ORBIT_ROWS", orbit_rows)
     model = _symmetrized(name, "u1-sz1-phase")
     x = model.sample(300, torch.Generator().manual_seed(4))
     with torch.no_grad():
@@ -177,3 +180,21 @@ def test_group_weights_of_the_wrong_shape_are_refused():
 
     with pytest.raises(ModelError, match=r"group weights of shape \(B, G\) with B·G = 6"):
         layerwise_log_derivatives(model, ALL[:6], weights)
+
+
+@pytest.mark.parametrize("sign_rule", [False, True])
+def test_the_j1j2_ground_state_on_4x4_is_in_the_trivial_sector(sign_rule):
+    """What ``--symmetry space --spin-flip`` assumes on the 4×4 J1-J2 model at J2 = 0.5:
+    ED's ground state is invariant under all 128 lattice symmetries and the spin
+    inversion, with or without the Marshall rotation (overlaps 1 to 1e-9)."""
+    lattice = Square(4, 4)
+    hamiltonian = heisenberg(lattice, 1.0, J2=0.5, sign_rule=sign_rule)
+    spectrum = diagonalize(hamiltonian, 1, sector=0)
+    psi = spectrum.vectors[:, 0]
+    sector = spectrum.sector
+    configs = sector.configs()
+    for perm in lattice.space_group():
+        for flip in (0, 1):
+            moved = configs[:, torch.as_tensor(perm)] ^ flip
+            index = sector.index(configs_to_indices(moved).numpy())
+            assert abs(float(psi[index] @ psi) - 1.0) < 1e-9

@@ -74,13 +74,17 @@ def test_monte_carlo_estimate_within_five_error_bars_of_the_exact_expectation():
         assert abs(stats.mean_imag) < 5 * stats.error
 
 
-def test_resume_from_a_checkpoint_continues_the_same_trajectory(tmp_path):
+@pytest.mark.parametrize("momentum", [0.0, 0.9], ids=["sr", "spring"])
+def test_resume_from_a_checkpoint_continues_the_same_trajectory(tmp_path, momentum):
+    """Also with SPRING's momentum, whose previous step the checkpoint keeps."""
     hamiltonian, _ = _heisenberg6()
 
     def fresh():
         torch.manual_seed(3)
         model = RNN(6, hidden=6, magnetization=0, dtype=torch.float64)
-        return _driver(model, hamiltonian, lr=0.05, seed=7)
+        driver = _driver(model, hamiltonian, lr=0.05, seed=7)
+        driver.preconditioner = SR(1e-3, momentum=momentum)
+        return driver
 
     uninterrupted = fresh().run(6, progress=False)
     first = fresh()

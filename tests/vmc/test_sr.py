@@ -124,7 +124,42 @@ def test_sr_direction_differentiates_each_distinct_sample_once():
     )
 
 
+@pytest.mark.parametrize("method", SR_METHODS)
+@pytest.mark.parametrize("complex_case", [True, False], ids=["complex", "real"])
+@pytest.mark.parametrize(("n", "p"), [(40, 12), (10, 30)], ids=["tall", "wide"])
+def test_spring_step_solves_its_regularized_least_squares(method, complex_case, n, p):
+    """With momentum μ, (S + λ) δ_k = F + λ μ δ_{k-1}: the minimizer of
+    ‖Aδ − e‖² + λ‖δ − μ δ_{k-1}‖² (Goldshlager et al. 2024), written out directly."""
+    rng = np.random.default_rng(1)
+    shift, momentum = 1e-2, 0.9
+    sr = SR(shift, method, momentum=momentum)
+    previous = None
+    for _ in range(3):
+        derivatives = rng.normal(size=(n, p))
+        energies = rng.normal(size=n)
+        if complex_case:
+            derivatives = derivatives + 1j * rng.normal(size=(n, p))
+            energies = energies + 0.1j * rng.normal(size=n)
+        centred = derivatives - derivatives.mean(0)
+        s = (centred.conj().T @ centred).real / n
+        f = (centred.conj().T @ (energies - energies.mean())).real / n
+        rhs = f if previous is None else f + shift * momentum * previous
+        expected = np.linalg.solve(s + shift * np.eye(p), rhs)
+        step = sr.solve(torch.as_tensor(derivatives), torch.as_tensor(energies)).numpy()
+        np.testing.assert_allclose(step, expected, rtol=1e-9, atol=1e-11)
+        previous = expected
+    restored = SR(shift, method, momentum=momentum)
+    restored.load_state_dict(sr.state_dict())
+    assert torch.equal(restored.previous, sr.previous)
+
+
 def test_bad_sr_arguments():
+    with pytest.raises(SRError, match=r"momentum in \[0, 1\)"):
+        SR(momentum=1.0)
+    sr = SR(momentum=0.5)
+    sr.solve(torch.ones(3, 2, dtype=torch.float64), torch.arange(3.0, dtype=torch.float64))
+    with pytest.raises(SRError, match="previous SR step has 2 parameters"):
+        sr.solve(torch.ones(3, 4, dtype=torch.float64), torch.arange(3.0, dtype=torch.float64))
     with pytest.raises(SRError, match="non-negative diagonal shift"):
         SR(-1.0)
     with pytest.raises(SRError, match="expected an SR method"):
