@@ -15,9 +15,10 @@ iteration, SGD preconditioned by SR (``--diag-shift``), float64. The learning ra
 qgen's; NetKet gets ``lr/2`` (``lr/8`` for the Heisenberg chain) so that both take the
 same step: NetKet's SR preconditions the full gradient, twice qgen's force, and its
 Heisenberg operator is in Pauli units.
-The final energy is from 20,480 fresh samples. Seconds per iteration are medians after
-the first ``--warmup`` iterations (NetKet compiles in its first ones). One JSON line per
-code.
+``--momentum`` gives qgen's SR SPRING's momentum (NetKet's SR has none). The final
+energy is from ``--final-samples`` fresh samples (default 20,480). Seconds per iteration
+are medians after the first ``--warmup`` iterations (NetKet compiles in its first ones).
+One JSON line per code.
 
     python benchmarks/vmc_rbm_netket.py --case heisenberg --threads 1
 """
@@ -33,7 +34,6 @@ from typing import Any
 
 N_SITES = 20
 SAMPLES = 1024
-FINAL_SAMPLES = 20_480
 
 
 def exact_energy(case: str) -> float:
@@ -62,6 +62,7 @@ def run_qgen(args: argparse.Namespace) -> dict[str, Any]:
         optimizer="sr",
         lr=args.lr,
         diag_shift=args.diag_shift,
+        momentum=args.momentum,
         seed=args.seed,
     )
     table: dict[str, Any] = {"hamiltonian": args.case, "lattice": "chain", "size": N_SITES}
@@ -74,7 +75,7 @@ def run_qgen(args: argparse.Namespace) -> dict[str, Any]:
         start = time.perf_counter()
         prepared.driver.step()
         times.append(time.perf_counter() - start)
-    final = prepared.driver.estimate(FINAL_SAMPLES)
+    final = prepared.driver.estimate(args.final_samples)
     exact = exact_energy(args.case)
     return {
         "code": "qgen",
@@ -142,7 +143,7 @@ def run_netket(args: argparse.Namespace) -> dict[str, Any]:
 
     driver.run(args.iterations, out=None, callback=timer, show_progress=False)
     steps = [b - a for a, b in itertools.pairwise(times)]
-    state.n_samples = FINAL_SAMPLES
+    state.n_samples = args.final_samples
     energy = state.expect(hamiltonian)
     mean = float(energy.mean.real) / units
     exact = exact_energy(args.case)
@@ -167,6 +168,8 @@ def main() -> None:
     parser.add_argument("--chains", type=int, default=16)
     parser.add_argument("--lr", type=float, default=0.1)
     parser.add_argument("--diag-shift", type=float, default=0.01)
+    parser.add_argument("--momentum", type=float, default=0.0, help="qgen's SPRING momentum")
+    parser.add_argument("--final-samples", type=int, default=20_480)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--codes", nargs="+", default=["netket", "qgen"])
@@ -178,6 +181,8 @@ def main() -> None:
             chains=args.chains,
             lr=args.lr,
             diag_shift=args.diag_shift,
+            momentum=args.momentum if code == "qgen" else 0.0,
+            final_samples=args.final_samples,
             iterations=args.iterations,
             date=time.strftime("%Y-%m-%d"),
         )

@@ -94,6 +94,12 @@ def _add_vmc_arguments(parser: argparse.ArgumentParser) -> None:
     )
     optimization.add_argument("--diag-shift", type=float, help="SR diagonal shift; default 1e-3")
     optimization.add_argument(
+        "--clip-width",
+        type=float,
+        help="clip the local energies of the gradient at this many mean absolute "
+        "deviations from their median (FermiNet's 5); default: no clipping",
+    )
+    optimization.add_argument(
         "--momentum",
         type=float,
         help="SR/MinSR momentum μ in [0, 1) (SPRING, Goldshlager et al. 2024); default 0",

@@ -47,6 +47,7 @@ class VMCOptions:
     lr: float | None = None  # None: DEFAULT_LEARNING_RATES[optimizer]
     diag_shift: float = 1e-3
     momentum: float = 0.0  # SPRING's μ for SR/MinSR
+    clip_width: float | None = None  # clip gradient local energies at this many MADs
     lr_schedule: str = "constant"
     anneal_temperature: float = 0.0
     anneal_iterations: int = 0
@@ -101,6 +102,7 @@ class VMCOptions:
             ("anneal_temperature", 0.0),
             ("alpha", 0.0),
             ("momentum", 0.0),
+            ("clip_width", 0.0),
         )
         for key, minimum in numbers:
             value = getattr(self, key)
@@ -108,7 +110,7 @@ class VMCOptions:
                 continue
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ConfigError(f"{source}: expected a number for {key}, got {value!r}")
-            zero_allowed = key not in ("lr", "alpha")
+            zero_allowed = key not in ("lr", "alpha", "clip_width")
             if not math.isfinite(value) or value < minimum or (value == 0 and not zero_allowed):
                 raise ConfigError(f"{source}: expected a finite {key} > {minimum:g}, got {value!r}")
         if self.momentum >= 1.0:

@@ -154,6 +154,7 @@ def prepare(system: System, options: VMCOptions) -> PreparedRun:
         exact_energy=None if exact is None else exact.energy,
         seed=options.seed,
         chunk_size=options.chunk_size,
+        clip_width=options.clip_width,
     )
     return PreparedRun(system, options, lattice, hamiltonian, model, driver, exact)
 

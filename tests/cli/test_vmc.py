@@ -122,6 +122,7 @@ def test_config_file_with_system_and_vmc_tables(capsys, tmp_path):
         ),
         pytest.param(["--sector", "1", "--spin-flip"], "maps S^z to -S^z", id="flip-off-zero"),
         pytest.param(["--momentum", "1"], "expected a momentum below 1", id="momentum-1"),
+        pytest.param(["--clip-width", "0"], "expected a finite clip_width > 0", id="clip-0"),
         pytest.param(
             ["--optimizer", "adam", "--momentum", "0.9"], "momentum is SPRING's", id="adam-momentum"
         ),
