@@ -28,13 +28,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from typing import cast
 
 import torch
 from torch import nn
 
 from qgen.models.autoregressive import ModelError
 
-__all__ = ["GroupWeights", "layerwise_log_derivatives"]
+__all__ = ["GroupWeights", "LayerwiseJacobian", "layerwise_log_derivatives"]
 
 _LAYERS = (nn.Linear, nn.Embedding, nn.LayerNorm)
 
@@ -127,6 +128,21 @@ def layerwise_log_derivatives(
         return per_sample(targets[0], retain=False)
     real = per_sample(targets[0], retain=True)
     return torch.complex(real, per_sample(targets[1], retain=False))
+
+
+class LayerwiseJacobian:
+    """Mixin for autoregressive models whose every parameter sits in a layer that
+    :func:`layerwise_log_derivatives` knows (the 2D RNN, the Transformer, MADE): their
+    ``log_psi_jacobian``, with group combinations (``combine``)."""
+
+    jacobian_combines = True
+
+    def log_psi_jacobian(
+        self, x: torch.Tensor, combine: GroupWeights | None = None
+    ) -> torch.Tensor:
+        """Per-sample ``∂ log ψ(x) / ∂θ`` ``(B, P)`` from one batched backward pass
+        (:func:`layerwise_log_derivatives`, which also explains ``combine``)."""
+        return layerwise_log_derivatives(cast(nn.Module, self), x, combine)
 
 
 def _targets(log_psi: torch.Tensor, combine: GroupWeights | None) -> tuple[list[torch.Tensor], int]:

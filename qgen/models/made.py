@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from qgen.models.autoregressive import AutoregressiveModel, ModelError
-from qgen.models.layer_jacobian import GroupWeights, layerwise_log_derivatives
+from qgen.models.layer_jacobian import LayerwiseJacobian
 
 __all__ = ["MADE"]
 
@@ -37,7 +37,7 @@ class _MaskedLinear(nn.Linear):
         return nn.functional.linear(x, self.weight * self.mask, self.bias)
 
 
-class MADE(AutoregressiveModel):
+class MADE(LayerwiseJacobian, AutoregressiveModel):
     """Masked MLP wave function.
 
     Args:
@@ -84,13 +84,3 @@ class MADE(AutoregressiveModel):
         for layer in self.hidden_layers:
             h = torch.relu(layer(h))
         return self.output_layer(h).view(tokens.shape[0], self.n_tokens, self.features)
-
-    jacobian_combines = True
-
-    def log_psi_jacobian(
-        self, x: torch.Tensor, combine: GroupWeights | None = None
-    ) -> torch.Tensor:
-        """Per-sample ``∂ log ψ(x) / ∂θ`` ``(B, P)`` from one batched backward pass
-        (:func:`qgen.models.layer_jacobian.layerwise_log_derivatives`, which also explains
-        ``combine``)."""
-        return layerwise_log_derivatives(self, x, combine)

@@ -23,7 +23,7 @@ from torch import nn
 
 from qgen.lattice import Lattice, Square
 from qgen.models.autoregressive import AutoregressiveModel, ModelError
-from qgen.models.layer_jacobian import GroupWeights, layerwise_log_derivatives
+from qgen.models.layer_jacobian import LayerwiseJacobian
 
 __all__ = ["RNN2D"]
 
@@ -54,7 +54,7 @@ class _Cell2D(nn.Module):
         return n + z * (carried - n)
 
 
-class RNN2D(AutoregressiveModel):
+class RNN2D(LayerwiseJacobian, AutoregressiveModel):
     """2D GRU wave function on an ``lx × ly`` square lattice, read along a snake path.
 
     Args:
@@ -150,13 +150,3 @@ class RNN2D(AutoregressiveModel):
     ) -> tuple[torch.Tensor, list[list[torch.Tensor]]]:
         zeros = torch.zeros(tokens.shape[0], self.hidden, dtype=self.dtype, device=tokens.device)
         return self._site(k, self._neighbour_tokens(tokens, k), state, zeros), state
-
-    jacobian_combines = True
-
-    def log_psi_jacobian(
-        self, x: torch.Tensor, combine: GroupWeights | None = None
-    ) -> torch.Tensor:
-        """Per-sample ``∂ log ψ(x) / ∂θ`` ``(B, P)`` from one batched backward pass
-        (:func:`qgen.models.layer_jacobian.layerwise_log_derivatives`, which also explains
-        ``combine``)."""
-        return layerwise_log_derivatives(self, x, combine)

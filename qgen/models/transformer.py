@@ -27,7 +27,7 @@ import torch
 from torch import nn
 
 from qgen.models.autoregressive import AutoregressiveModel, ModelError
-from qgen.models.layer_jacobian import GroupWeights, layerwise_log_derivatives
+from qgen.models.layer_jacobian import LayerwiseJacobian
 
 __all__ = ["Transformer"]
 
@@ -82,7 +82,7 @@ def _position_table(length: int, width: int, dtype: torch.dtype) -> nn.Embedding
     return table
 
 
-class Transformer(AutoregressiveModel):
+class Transformer(LayerwiseJacobian, AutoregressiveModel):
     """Causal Transformer wave function.
 
     Args:
@@ -188,13 +188,3 @@ class Transformer(AutoregressiveModel):
             h, cache = block(h, cache)
             new_state.append(cache)
         return self.norm(h[:, 0]), new_state
-
-    jacobian_combines = True
-
-    def log_psi_jacobian(
-        self, x: torch.Tensor, combine: GroupWeights | None = None
-    ) -> torch.Tensor:
-        """Per-sample ``∂ log ψ(x) / ∂θ`` ``(B, P)`` from one batched backward pass
-        (:func:`qgen.models.layer_jacobian.layerwise_log_derivatives`, which also explains
-        ``combine``)."""
-        return layerwise_log_derivatives(self, x, combine)

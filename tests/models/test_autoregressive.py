@@ -10,10 +10,9 @@ import math
 
 import pytest
 import torch
-from model_zoo import N_SITES, make, zoo_params
-from scipy import stats
+from model_zoo import N_SITES, assert_samples_follow_the_model, make, zoo_params
 
-from qgen.hilbert import all_configs, configs_to_indices
+from qgen.hilbert import all_configs
 from qgen.lattice import Chain, Square
 from qgen.models import RNN, RNN2D, ModelError, Transformer, build_model, ones_for_magnetization
 
@@ -56,16 +55,7 @@ def test_changing_a_site_leaves_earlier_conditionals_unchanged(name, variant):
 @pytest.mark.parametrize(("name", "variant"), zoo_params())
 def test_samples_follow_the_exact_distribution(name, variant):
     model = make(name, variant)
-    generator = torch.Generator().manual_seed(2)
-    n = 4000
-    samples = model.sample(n, generator)
-    counts = torch.bincount(configs_to_indices(samples), minlength=2**N_SITES).double()
-    with torch.no_grad():
-        probabilities = model.log_prob(ALL).exp()
-    support = probabilities > 0
-    assert counts[~support].sum() == 0, "samples outside the support"
-    _, p_value = stats.chisquare(counts[support].numpy(), n * probabilities[support].numpy())
-    assert p_value > 1e-4
+    assert_samples_follow_the_model(model, model.sample(4000, torch.Generator().manual_seed(2)))
 
 
 @pytest.mark.parametrize(("name", "variant"), zoo_params())

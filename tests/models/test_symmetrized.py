@@ -6,8 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from model_zoo import N_SITES, ZOO, make
-from scipy import stats
+from model_zoo import N_SITES, ZOO, assert_samples_follow_the_model, make
 
 from qgen.exact import diagonalize
 from qgen.hilbert import all_configs, configs_to_indices
@@ -72,15 +71,7 @@ def test_probabilities_sum_to_one_and_are_invariant(name, variant, group):
 @pytest.mark.parametrize(("name", "variant", "group"), _params(("ring", "rectangle-flip")))
 def test_samples_follow_the_averaged_distribution(name, variant, group):
     model = _symmetrized(name, variant, group)
-    n = 4000
-    samples = model.sample(n, torch.Generator().manual_seed(3))
-    counts = torch.bincount(configs_to_indices(samples), minlength=2**N_SITES).double()
-    with torch.no_grad():
-        probabilities = model.log_prob(ALL).exp()
-    support = probabilities > 0
-    assert counts[~support].sum() == 0, "samples outside the support"
-    _, p_value = stats.chisquare(counts[support].numpy(), n * probabilities[support].numpy())
-    assert p_value > 1e-4
+    assert_samples_follow_the_model(model, model.sample(4000, torch.Generator().manual_seed(3)))
 
 
 @pytest.mark.parametrize(("name", "variant", "group"), _params(("ring", "rectangle-flip")))
