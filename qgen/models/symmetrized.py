@@ -89,9 +89,14 @@ class SymmetrizedModel(nn.Module):
             )
         if not np.array_equal(np.sort(perms, axis=1), np.broadcast_to(np.arange(n), perms.shape)):
             raise ModelError(f"expected each row to be a permutation of the {n} sites")
-        known = {row.tobytes() for row in perms.astype(np.int64)}
-        for a in perms.astype(np.int64):
-            for b in perms.astype(np.int64):
+        perms = perms.astype(np.int64)
+        known = {row.tobytes() for row in perms}
+        if len(known) != len(perms):
+            raise ModelError(
+                f"expected distinct permutations, got {len(perms) - len(known)} repeated"
+            )
+        for a in perms:
+            for b in perms:
                 if a[b].tobytes() not in known:
                     raise ModelError(
                         f"the {len(perms)} permutations are not closed under composition, so "
@@ -113,11 +118,10 @@ class SymmetrizedModel(nn.Module):
         # (T_g x)_i = x_{perm_g[i]} XOR flip_g: gathering with a permutation applies T_g;
         # sampling needs T_g^{-1}, which gathers with the inverse permutation (the
         # inversion commutes with permutations and is its own inverse).
-        as_index = torch.as_tensor
-        self.register_buffer("flips", as_index(flips)[:, None], persistent=False)
-        self.register_buffer("gather", as_index(perms, dtype=torch.long), persistent=False)
         inverse = np.argsort(perms, axis=1)
-        self.register_buffer("scatter", as_index(inverse, dtype=torch.long), persistent=False)
+        self.register_buffer("flips", torch.from_numpy(flips)[:, None], persistent=False)
+        self.register_buffer("gather", torch.from_numpy(perms), persistent=False)
+        self.register_buffer("scatter", torch.from_numpy(inverse), persistent=False)
 
     @property
     def n_operations(self) -> int:

@@ -149,6 +149,8 @@ def test_bad_groups_and_models_are_refused():
     with pytest.raises(ModelError, match="permutation of the 8 sites"):
         SymmetrizedModel(model, np.zeros((1, 8), dtype=int))
     shift = np.roll(np.arange(8), 1)
+    with pytest.raises(ModelError, match="expected distinct permutations, got 1 repeated"):
+        SymmetrizedModel(model, np.stack([np.arange(8), np.arange(8)]))
     with pytest.raises(ModelError, match="not closed under composition"):
         SymmetrizedModel(model, np.stack([np.arange(8), shift]))
     with pytest.raises(ModelError, match="autoregressive model"):
