@@ -25,13 +25,12 @@ import torch
 from _generative_common import emit, log, meta
 
 from qgen.ebm import (
-    CDConfig,
+    ContrastiveDivergence,
     EBMExperiment,
     annealed_log_partition,
     base_visible_bias,
     ising_data,
     run_ebm,
-    train_rbm,
 )
 from qgen.models.bernoulli_rbm import BernoulliRBM
 
@@ -80,8 +79,8 @@ def ais_records(hidden: int, epochs: int, betas: list[int], seed: int = 0) -> li
     experiment = EBMExperiment(temperature=2.269, seed=seed)
     train, _, _ = ising_data(experiment)
     rbm = BernoulliRBM(64, hidden, generator=torch.Generator().manual_seed(seed))
-    config = CDConfig(method="cd", k=5, epochs=epochs, optimizer="adam", learning_rate=3e-3)
-    train_rbm(rbm, train, config)
+    adam = torch.optim.Adam(rbm.parameters(), lr=3e-3)
+    ContrastiveDivergence(rbm, train, adam, k=5).run(epochs, progress=False)
     start = time.perf_counter()
     with torch.no_grad():
         exact = float(rbm.exact_log_partition())

@@ -20,11 +20,12 @@ import time
 
 import torch
 
+from qgen.estimators import statistics
 from qgen.hilbert import MagnetizationSector, configs_to_indices
 from qgen.lattice import Chain
 from qgen.models import RBM
 from qgen.operators.hamiltonians import heisenberg
-from qgen.sampling import ExactSampler, MetropolisSampler, statistics
+from qgen.sampling import ExactSampler, MetropolisSampler
 from qgen.vmc import SR, VMC
 
 N_SITES = 10

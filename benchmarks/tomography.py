@@ -104,7 +104,7 @@ def train(
     history = []
     for epoch in range(1, epochs + 1):
         start = time.perf_counter()
-        record = trainer.step_epoch()
+        record = trainer.step()
         seconds += time.perf_counter() - start
         f = None
         if data.psi is not None and (epoch % fidelity_every == 0 or epoch == epochs):

@@ -15,9 +15,8 @@ import argparse
 import torch
 
 from qgen.datasets.toy2d import TwoMoons
-from qgen.generative import MAF, NeuralSplineFlow, RealNVP, TrainingConfig, fit
+from qgen.generative import MAF, LikelihoodTrainer, NeuralSplineFlow, RealNVP
 from qgen.generative.plots import density_plot
-from qgen.generative.training import LikelihoodLearner
 
 
 def main() -> None:
@@ -35,14 +34,15 @@ def main() -> None:
     torch.manual_seed(0)  # initial weights
     build = {"spline": NeuralSplineFlow, "realnvp": RealNVP, "maf": MAF}[args.flow]
     flow = build(2, 4, 64)
-    learner = LikelihoodLearner(flow, lambda x, g: -flow.log_prob(x), learning_rate=1e-3)
-    config = TrainingConfig(epochs=args.epochs, batch_size=256, cosine=True, progress=True)
-    result = fit(learner, train, valid, config)
+    trainer = LikelihoodTrainer(
+        flow, train, valid, loss=lambda x, g: -flow.log_prob(x), lr=1e-3, cosine=args.epochs
+    )
+    trainer.run(args.epochs)
 
     with torch.no_grad():
         nll = -flow.log_prob(test)
     entropy = moons.entropy()
-    print(f"{args.flow}: {result.epochs_run} epochs, best epoch {result.best_epoch}")
+    print(f"{args.flow}: {trainer.steps} epochs, best epoch {trainer.best_step}")
     print(f"held-out NLL   {nll.mean():.4f} ± {nll.std() / len(nll) ** 0.5:.4f} nats")
     print(f"true entropy   {entropy.value:.4f} ± {entropy.error:.4f} nats ({entropy.method})")
     print(f"KL(p || flow) ≈ {nll.mean() - entropy.value:.4f} nats")

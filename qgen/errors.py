@@ -1,25 +1,41 @@
-"""The exceptions qgen raises for bad input.
+"""Every exception qgen raises for bad input or a run that cannot go on, in one place.
 
-Every error a user can cause is a subclass of :class:`QgenError`, raised with a
-message that names what was expected and what came. The command-line interface
-prints such errors as one line and exits with a non-zero code.
+Each error a user can cause is a subclass of :class:`QgenError`, raised with a message
+that names what was expected and what came. The command-line interface prints such
+errors as one line and exits with code 2.
+
+The hierarchy follows the layers: lattices and bit encodings, operators, data, models,
+samplers, estimators, training, run directories and configuration. Several also derive
+from the builtin error that a Python user would catch for them (``ValueError``,
+``MemoryError``).
 """
 
 from __future__ import annotations
 
 __all__ = [
     "ConfigError",
+    "DataError",
+    "EstimatorError",
     "HilbertError",
     "LatticeError",
     "MemoryLimitError",
+    "ModelError",
+    "NonFiniteError",
     "NotHermitianError",
     "OperatorError",
     "QgenError",
+    "RunDirectoryError",
+    "SamplerError",
+    "TrainingError",
 ]
 
 
 class QgenError(Exception):
     """Base class of every error that bad input to qgen can raise."""
+
+
+class ConfigError(QgenError, ValueError):
+    """An option, a TOML table or a combination of settings that cannot be understood."""
 
 
 class LatticeError(QgenError, ValueError):
@@ -42,5 +58,31 @@ class MemoryLimitError(QgenError, MemoryError):
     """A job whose estimated memory exceeds the limit; raised before allocating."""
 
 
-class ConfigError(QgenError, ValueError):
-    """A system description (TOML file or command-line flags) that cannot be understood."""
+class DataError(QgenError, ValueError):
+    """Data that cannot be used as asked: a file, shape, basis, value or name that does
+    not fit (measurement records, state vectors, sample tensors, datasets)."""
+
+
+class ModelError(QgenError, ValueError):
+    """A model that cannot be built or used as asked (sizes, sectors, local dimensions)."""
+
+
+class SamplerError(QgenError, ValueError):
+    """A sampler asked for something it cannot do (a sector it leaves, too many chains)."""
+
+
+class EstimatorError(QgenError, ValueError):
+    """An estimate that cannot be made from what was given (too few samples, sizes)."""
+
+
+class TrainingError(QgenError, ValueError):
+    """A driver given pieces that do not fit or settings with which it cannot train."""
+
+
+class NonFiniteError(TrainingError):
+    """A monitored value or a parameter became NaN or infinite; the run stops, and the
+    last checkpoint written before it stays intact."""
+
+
+class RunDirectoryError(QgenError):
+    """A run directory that cannot be used as asked (exists, missing, or mismatched)."""

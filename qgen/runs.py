@@ -30,7 +30,7 @@ from typing import Any
 
 import torch
 
-from qgen.errors import ConfigError, QgenError
+from qgen.errors import ConfigError, RunDirectoryError
 
 __all__ = [
     "CHECKPOINT_FILE",
@@ -38,7 +38,6 @@ __all__ = [
     "LOG_FILE",
     "SUMMARY_FILE",
     "RunDirectory",
-    "RunDirectoryError",
     "atomic_write_bytes",
     "atomic_write_text",
     "to_json",
@@ -49,10 +48,6 @@ CONFIG_FILE = "config.toml"
 LOG_FILE = "log.jsonl"
 CHECKPOINT_FILE = "checkpoint.pt"
 SUMMARY_FILE = "summary.json"
-
-
-class RunDirectoryError(QgenError):
-    """A run directory that cannot be used as asked (exists, missing, or mismatched)."""
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:

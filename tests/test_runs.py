@@ -8,8 +8,9 @@ import tomllib
 import pytest
 import torch
 
+from qgen.errors import RunDirectoryError
 from qgen.plotting import series_plot
-from qgen.runs import RunDirectory, RunDirectoryError, atomic_write_text, to_json, to_toml
+from qgen.runs import RunDirectory, atomic_write_text, to_json, to_toml
 
 
 def test_toml_round_trip() -> None:

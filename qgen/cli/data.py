@@ -25,8 +25,7 @@ from qgen.cli.system_args import (
     system_from_arguments,
     system_table_from_arguments,
 )
-from qgen.datasets.base import DataError
-from qgen.errors import ConfigError, QgenError
+from qgen.errors import ConfigError, DataError, QgenError
 from qgen.exact.states import expectation
 from qgen.lattice import parse_size
 from qgen.runs import to_json

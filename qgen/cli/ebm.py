@@ -9,8 +9,7 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
-from qgen.ebm.experiment import DATASETS, EBMExperiment, run_ebm
-from qgen.ebm.training import OPTIMIZERS
+from qgen.ebm.experiment import DATASETS, OPTIMIZERS, EBMExperiment, run_ebm
 from qgen.errors import ConfigError
 from qgen.runs import CONFIG_FILE, to_json
 

@@ -6,7 +6,7 @@ Gaussians, with their exact log-densities and entropies where known;
 Wolff clusters) and carries its exact references (enumeration, Onsager, Yang).
 """
 
-from qgen.datasets.base import DataError, check_samples
+from qgen.datasets.base import check_samples
 from qgen.datasets.ising import (
     CRITICAL_TEMPERATURE,
     CheckerboardMetropolis,
@@ -24,7 +24,6 @@ __all__ = [
     "CRITICAL_TEMPERATURE",
     "TOY_DENSITIES",
     "CheckerboardMetropolis",
-    "DataError",
     "EightGaussians",
     "ToyDensity",
     "WolffCluster",

@@ -27,8 +27,7 @@ from dataclasses import dataclass
 
 import torch
 
-from qgen.datasets.base import DataError
-from qgen.errors import QgenError
+from qgen.errors import DataError, QgenError
 from qgen.lattice import parse_size
 
 __all__ = [

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from qgen.datasets.base import DataError, check_samples
+from qgen.datasets.base import check_samples
+from qgen.errors import DataError
 
 __all__ = [
     "TOY_DENSITIES",

@@ -12,30 +12,23 @@ from qgen.ebm.ais import (
     log_partition,
     negative_log_likelihood,
 )
-from qgen.ebm.errors import EBMError, check_binary_data
 from qgen.ebm.experiment import EBMExperiment, ising_data, run_ebm
-from qgen.ebm.metrics import compare_histograms, level_edges, mean_and_error
+from qgen.ebm.metrics import compare_histograms, level_edges
 from qgen.ebm.reference import IsingThermodynamics, ising_thermodynamics
-from qgen.ebm.training import CDConfig, CDTrainer, TrainingHistory, train_rbm
+from qgen.ebm.training import ContrastiveDivergence
 
 __all__ = [
-    "CDConfig",
-    "CDTrainer",
-    "EBMError",
+    "ContrastiveDivergence",
     "EBMExperiment",
     "IsingThermodynamics",
     "LogPartitionEstimate",
-    "TrainingHistory",
     "annealed_log_partition",
     "base_visible_bias",
-    "check_binary_data",
     "compare_histograms",
     "ising_data",
     "ising_thermodynamics",
     "level_edges",
     "log_partition",
-    "mean_and_error",
     "negative_log_likelihood",
     "run_ebm",
-    "train_rbm",
 ]

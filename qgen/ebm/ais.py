@@ -37,8 +37,10 @@ from dataclasses import dataclass
 import torch
 from torch.nn import functional
 
-from qgen.ebm.errors import EBMError, check_binary_data, check_positive_int
+from qgen.datasets.base import check_binary_data
+from qgen.errors import EstimatorError
 from qgen.models.bernoulli_rbm import MAX_ENUMERATED_UNITS, BernoulliRBM
+from qgen.validation import require_int
 
 __all__ = [
     "LogPartitionEstimate",
@@ -95,10 +97,12 @@ def annealed_log_partition(
     smaller error bar. Computed in float64 without gradients.
 
     Raises:
-        EBMError: ``n_chains`` < 2, ``n_betas`` < 2, or a base bias of the wrong shape.
+        EstimatorError: ``n_chains`` < 2, ``n_betas`` < 2, or a base bias of the wrong shape.
     """
-    n_chains = check_positive_int(n_chains, "number of AIS chains", minimum=2)
-    n_betas = check_positive_int(n_betas, "number of AIS inverse temperatures", minimum=2)
+    n_chains = require_int(n_chains, "number of AIS chains", minimum=2, error=EstimatorError)
+    n_betas = require_int(
+        n_betas, "number of AIS inverse temperatures", minimum=2, error=EstimatorError
+    )
     n_visible, n_hidden = model.n_visible, model.n_hidden
     device = model.device
     with torch.no_grad():
@@ -110,7 +114,9 @@ def annealed_log_partition(
         else:
             if not isinstance(base_bias, torch.Tensor) or base_bias.shape != (n_visible,):
                 shape = tuple(base_bias.shape) if isinstance(base_bias, torch.Tensor) else base_bias
-                raise EBMError(f"expected a base visible bias of shape ({n_visible},), got {shape}")
+                raise EstimatorError(
+                    f"expected a base visible bias of shape ({n_visible},), got {shape}"
+                )
             a0 = base_bias.to(dtype=torch.float64, device=device)
         log_z0 = float(functional.softplus(a0).sum()) + n_hidden * math.log(2.0)
         betas = torch.linspace(0.0, 1.0, n_betas, dtype=torch.float64).tolist()

@@ -19,7 +19,6 @@ from typing import Any
 
 import torch
 
-from qgen.datasets.base import DataError
 from qgen.datasets.ising import (
     configs_from_spins,
     energy_per_site,
@@ -29,17 +28,21 @@ from qgen.datasets.ising import (
     sample_ising,
     spins_from_configs,
 )
+from qgen.driver import cosine_schedule
 from qgen.ebm.ais import base_visible_bias, log_partition, negative_log_likelihood
-from qgen.ebm.errors import EBMError, check_positive_float, check_positive_int
-from qgen.ebm.metrics import compare_histograms, level_edges, mean_and_error
+from qgen.ebm.metrics import compare_histograms, level_edges
 from qgen.ebm.reference import ising_thermodynamics
-from qgen.ebm.training import CDConfig, train_rbm
+from qgen.ebm.training import METHODS, ContrastiveDivergence
+from qgen.errors import DataError, TrainingError
+from qgen.estimators.statistics import mean_and_error
 from qgen.models.bernoulli_rbm import BernoulliRBM
 from qgen.runs import RunDirectory
+from qgen.validation import require_choice, require_float, require_int
 
-__all__ = ["DATASETS", "ISING_CHAINS", "EBMExperiment", "ising_data", "run_ebm"]
+__all__ = ["DATASETS", "ISING_CHAINS", "OPTIMIZERS", "EBMExperiment", "ising_data", "run_ebm"]
 
 DATASETS = ("ising",)
+OPTIMIZERS = ("sgd", "adam")
 ISING_CHAINS = 500
 """Independent Markov chains behind the Ising data; sample k comes from chain k mod 500."""
 
@@ -91,34 +94,58 @@ class EBMExperiment:
         if self.dataset not in DATASETS:
             raise DataError(f"unknown dataset {self.dataset!r}; expected one of {DATASETS}")
         lattice_shape(self.size)
-        check_positive_float(self.temperature, "temperature")
-        check_positive_int(self.hidden, "number of hidden units")
-        check_positive_int(self.samples, "number of training samples", minimum=10)
-        check_positive_int(self.test_samples, "number of test samples", minimum=10)
-        check_positive_int(self.nll_every, "NLL interval (epochs)")
-        check_positive_int(self.model_samples, "number of model samples", minimum=10)
-        check_positive_int(self.gibbs_steps, "number of Gibbs steps for sampling")
-        check_positive_int(self.bins, "number of histogram bins", minimum=2)
-        self.training_config()
+        require_float(self.temperature, "temperature", minimum=0.0, inclusive=False)
+        require_int(self.hidden, "number of hidden units", minimum=1)
+        require_int(self.samples, "number of training samples", minimum=10)
+        require_int(self.test_samples, "number of test samples", minimum=10)
+        require_int(self.nll_every, "NLL interval (epochs)", minimum=1)
+        require_int(self.model_samples, "number of model samples", minimum=10)
+        require_int(self.gibbs_steps, "number of Gibbs steps for sampling", minimum=1)
+        require_int(self.bins, "number of histogram bins", minimum=2)
 
-        check_positive_int(self.ais_chains, "number of AIS chains", minimum=2)
-        check_positive_int(self.ais_betas, "number of AIS inverse temperatures", minimum=2)
+        require_int(self.ais_chains, "number of AIS chains", minimum=2)
+        require_int(self.ais_betas, "number of AIS inverse temperatures", minimum=2)
+        require_choice(self.method, "method", METHODS)
+        require_choice(self.optimizer, "optimizer", OPTIMIZERS)
+        require_int(self.cd_k, "k (Gibbs steps of CD-k)", minimum=1)
+        require_int(self.epochs, "epochs", minimum=1)
+        require_int(self.batch_size, "batch_size", minimum=1)
+        require_float(self.learning_rate, "learning_rate", minimum=0.0, inclusive=False)
+        require_float(self.weight_decay, "weight_decay", minimum=0.0)
+        require_float(self.momentum, "momentum", minimum=0.0, maximum=1.0)
 
-    def training_config(self, progress: bool = False) -> CDConfig:
-        """The :class:`~qgen.ebm.training.CDConfig` of this experiment."""
-        return CDConfig(
+    def driver(
+        self,
+        model: BernoulliRBM,
+        train: torch.Tensor,
+        evaluate: Any = None,
+        symmetries: torch.Tensor | None = None,
+    ) -> ContrastiveDivergence:
+        """The :class:`~qgen.ebm.training.ContrastiveDivergence` driver of this experiment."""
+        if self.optimizer == "sgd":
+            optimizer: torch.optim.Optimizer = torch.optim.SGD(
+                model.parameters(),
+                lr=self.learning_rate,
+                momentum=self.momentum,
+                weight_decay=self.weight_decay,
+            )
+        else:
+            optimizer = torch.optim.Adam(
+                model.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay
+            )
+        scheduler = cosine_schedule(optimizer, self.epochs) if self.cosine else None
+        return ContrastiveDivergence(
+            model,
+            train,
+            optimizer,
             method=self.method,
             k=self.cd_k,
-            epochs=self.epochs,
             batch_size=self.batch_size,
-            learning_rate=self.learning_rate,
-            optimizer=self.optimizer,
-            momentum=self.momentum,
-            weight_decay=self.weight_decay,
             symmetric=self.symmetric,
-            cosine=self.cosine,
+            symmetries=symmetries,
+            evaluate=evaluate,
+            scheduler=scheduler,
             seed=self.seed,
-            progress=progress,
         )
 
 
@@ -156,7 +183,7 @@ def run_ebm(
     run directory; ``resume=True`` continues the run in ``out`` from its checkpoint."""
     experiment.check()
     if resume and out is None:
-        raise EBMError("resuming needs the run directory to continue (out)")
+        raise TrainingError("resuming needs the run directory to continue (out)")
     start = time.perf_counter()
     train, test, test_chains = ising_data(experiment)
     n_visible = train.shape[1]
@@ -192,10 +219,13 @@ def run_ebm(
         }
 
     symmetries = lattice_symmetries(experiment.size) if experiment.augment else None
-    history = train_rbm(
-        model, train, experiment.training_config(progress), run, evaluate, symmetries
-    )
-    final = history.records[-1] if history.records else {}
+    driver = experiment.driver(model, train, evaluate, symmetries)
+    if run is not None and run.resume:
+        driver.restore(run)
+    records = driver.run(experiment.epochs, run_dir=run, progress=progress)
+    if run is not None:
+        records = run.read_log()  # the earlier sessions' epochs too, on resume
+    final = records[-1] if records else {}
     log_z = log_partition(
         model, experiment.ais_chains, experiment.ais_betas, generator, base, experiment.exact_up_to
     )
@@ -214,7 +244,7 @@ def run_ebm(
         "cd_k": experiment.cd_k,
         "symmetric": experiment.symmetric,
         "augment": experiment.augment,
-        "epochs_run": history.epochs_run,
+        "epochs_run": driver.steps,
         "n_train": train.shape[0],
         "n_test": test.shape[0],
         "log_partition": log_z.as_dict(),
@@ -261,7 +291,7 @@ def run_ebm(
     summary["seconds"] = time.perf_counter() - start
     if run is not None:
         if plots:
-            summary["plots"] = _plots(run.path, experiment, full, history.records)
+            summary["plots"] = _plots(run.path, experiment, full, records)
         summary["out"] = str(run.path)
         run.write_summary(summary)
     return summary

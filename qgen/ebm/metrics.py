@@ -22,29 +22,9 @@ from typing import Any
 
 import torch
 
-from qgen.ebm.errors import EBMError
+from qgen.errors import EstimatorError
 
-__all__ = ["compare_histograms", "level_edges", "mean_and_error"]
-
-
-def mean_and_error(values: torch.Tensor, chains: torch.Tensor | None = None) -> dict[str, float]:
-    r"""Mean and standard error. Values with the same ``chains`` label are treated as
-    correlated: with :math:`S_c, n_c` the sum and count of chain c among C chains,
-    :math:`\sigma^2_{\bar x} = \frac{C}{C-1}\sum_c (S_c - n_c \bar x)^2 / N^2`."""
-    x = values.detach().to(torch.float64).flatten()
-    if x.numel() < 2:
-        raise EBMError(f"expected at least two values for an error bar, got {x.numel()}")
-    mean = x.mean()
-    if chains is None:
-        return {"value": float(mean), "error": float(x.std()) / math.sqrt(x.numel())}
-    _, label = torch.unique(chains.flatten(), return_inverse=True)
-    n_chains = int(label.max()) + 1
-    if n_chains < 2:
-        raise EBMError("expected values from at least two independent chains, got one")
-    sums = torch.zeros(n_chains, dtype=torch.float64).index_add_(0, label, x)
-    counts = torch.bincount(label, minlength=n_chains).to(torch.float64)
-    spread = ((sums - counts * mean) ** 2).sum() * n_chains / (n_chains - 1)
-    return {"value": float(mean), "error": float(spread.sqrt()) / x.numel()}
+__all__ = ["compare_histograms", "level_edges"]
 
 
 def _frequencies(values: torch.Tensor, edges: torch.Tensor) -> torch.Tensor:
@@ -72,7 +52,7 @@ def level_edges(values: torch.Tensor, spacing: float, bins: int) -> torch.Tensor
     [-1.25, 0.25, 1.75]
     """
     if not spacing > 0 or bins < 1:
-        raise EBMError(f"expected spacing > 0 and bins ≥ 1, got {spacing!r} and {bins!r}")
+        raise EstimatorError(f"expected spacing > 0 and bins ≥ 1, got {spacing!r} and {bins!r}")
     x = values.detach().to(torch.float64)
     low, high = float(x.min()), float(x.max())
     levels = round((high - low) / spacing) + 1
@@ -98,26 +78,26 @@ def compare_histograms(
     ``frequencies``, plus ``data_errors`` (per bin).
 
     Raises:
-        EBMError: fewer than two data chains, or empty samples.
+        EstimatorError: fewer than two data chains, or empty samples.
     """
     from scipy.stats import chi2 as chi2_distribution
 
     model_x = model_values.detach().to(torch.float64).flatten()
     data_x = data_values.detach().to(torch.float64).flatten()
     if model_x.numel() < 2 or data_x.numel() < 4:
-        raise EBMError(
+        raise EstimatorError(
             f"expected at least 2 model and 4 data values, got {model_x.numel()} and "
             f"{data_x.numel()}"
         )
     chains = torch.arange(data_x.numel()) if data_chains is None else data_chains.flatten()
     if chains.numel() != data_x.numel():
-        raise EBMError(
+        raise EstimatorError(
             f"expected one chain label per data value ({data_x.numel()}), got {chains.numel()}"
         )
     _, label = torch.unique(chains, return_inverse=True)
     n_chains = int(label.max()) + 1
     if n_chains < 2:
-        raise EBMError("expected data from at least two independent Markov chains, got one")
+        raise EstimatorError("expected data from at least two independent Markov chains, got one")
     edges = _bin_edges(torch.cat([model_x, data_x]), bins)
     n_bins = edges.numel() - 1
     p = _frequencies(model_x, edges)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import torch
 
-from qgen.datasets.base import DataError
+from qgen.errors import DataError
 
 __all__ = ["IsingThermodynamics", "ising_thermodynamics"]
 

@@ -5,7 +5,7 @@
 - :mod:`qgen.generative.gan`: a generator against a discriminator (non-saturating or
   WGAN-GP).
 - :mod:`qgen.generative.autoencoders`: autoencoder and VAE (ELBO).
-- :mod:`qgen.generative.training`: the seeded, logged, checkpointed training loop.
+- :mod:`qgen.generative.training`: their drivers (seeded, logged, checkpointed, resumable).
 - :mod:`qgen.generative.metrics`: energy distance and mode coverage.
 - :mod:`qgen.generative.experiment`: dataset + model + training + figures + plots, as
   ``qgen generative`` runs it.
@@ -17,7 +17,7 @@ from qgen.generative.gan import GAN
 from qgen.generative.made import MADE
 from qgen.generative.metrics import energy_distance, mode_coverage
 from qgen.generative.splines import NeuralSplineFlow, RationalQuadraticCoupling
-from qgen.generative.training import TrainingConfig, fit
+from qgen.generative.training import GANTrainer, LikelihoodTrainer
 
 __all__ = [
     "GAN",
@@ -26,13 +26,13 @@ __all__ = [
     "AffineCoupling",
     "Autoencoder",
     "Flow",
+    "GANTrainer",
+    "LikelihoodTrainer",
     "MaskedAutoregressiveAffine",
     "NeuralSplineFlow",
     "RationalQuadraticCoupling",
     "RealNVP",
-    "TrainingConfig",
     "VariationalAutoencoder",
     "energy_distance",
-    "fit",
     "mode_coverage",
 ]

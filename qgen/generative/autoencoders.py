@@ -29,8 +29,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from qgen.datasets.base import DataError, check_samples
-from qgen.errors import ConfigError
+from qgen.datasets.base import check_samples
+from qgen.errors import ConfigError, DataError
 from qgen.generative.networks import mlp
 
 __all__ = ["LIKELIHOODS", "RECONSTRUCTION_ERRORS", "Autoencoder", "VariationalAutoencoder"]

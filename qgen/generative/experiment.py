@@ -9,7 +9,6 @@ set only.
 from __future__ import annotations
 
 import io
-import math
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -18,7 +17,6 @@ from typing import Any
 import torch
 from torch import nn
 
-from qgen.datasets.base import DataError
 from qgen.datasets.ising import (
     configs_from_spins,
     energy_per_site,
@@ -28,7 +26,8 @@ from qgen.datasets.ising import (
     spins_from_configs,
 )
 from qgen.datasets.toy2d import TOY_DENSITIES, EightGaussians, ToyDensity, toy_density
-from qgen.errors import ConfigError
+from qgen.errors import ConfigError, DataError
+from qgen.estimators.statistics import mean_and_error
 from qgen.generative.autoencoders import (
     RECONSTRUCTION_ERRORS,
     Autoencoder,
@@ -38,14 +37,9 @@ from qgen.generative.flows import MAF, Affine, RealNVP
 from qgen.generative.gan import GAN, LOSSES
 from qgen.generative.metrics import energy_distance, energy_distance_baseline, mode_coverage
 from qgen.generative.splines import NeuralSplineFlow
-from qgen.generative.training import (
-    GANLearner,
-    Learner,
-    LikelihoodLearner,
-    TrainingConfig,
-    fit,
-)
+from qgen.generative.training import GANTrainer, GenerativeTrainer, LikelihoodTrainer
 from qgen.runs import RunDirectory, atomic_write_bytes
+from qgen.validation import require_int
 
 __all__ = [
     "DATASETS",
@@ -102,7 +96,9 @@ class Experiment:
             )
         if self.samples < 10:
             raise DataError(f"expected at least 10 training samples, got {self.samples}")
-        TrainingConfig(self.epochs, self.batch_size, self.patience, self.seed)
+        require_int(self.epochs, "epochs", minimum=1)
+        require_int(self.batch_size, "batch_size", minimum=1)
+        require_int(self.patience, "patience", minimum=1)
 
     @property
     def is_ising(self) -> bool:
@@ -144,9 +140,16 @@ def held_out_chains(experiment: Experiment) -> torch.Tensor:
     return torch.arange(total - n_held, total) % min(total, ISING_CHAINS)
 
 
-def _model(experiment: Experiment, train: torch.Tensor) -> tuple[nn.Module, Learner]:
+def _trainer(experiment: Experiment, train: torch.Tensor, valid: torch.Tensor) -> GenerativeTrainer:
+    """The model of ``experiment`` (initial weights from its seed) and its trainer."""
     features = train.shape[1]
     e = experiment
+    schedule: dict[str, Any] = {
+        "batch_size": e.batch_size,
+        "patience": e.patience,
+        "cosine": e.epochs if e.cosine else None,
+        "seed": e.seed,
+    }
     with torch.random.fork_rng():  # initial weights from the seed, global state untouched
         torch.manual_seed(e.seed)
         if e.model == "flow":
@@ -154,19 +157,26 @@ def _model(experiment: Experiment, train: torch.Tensor) -> tuple[nn.Module, Lear
             transforms = e.transforms or {"realnvp": 8, "maf": 5, "spline": 4}[e.flow]
             flow = build(features, transforms, e.hidden, 2)
             flow.transforms.insert(0, Affine.standardizing(train))  # data in units of its std
-            return flow, LikelihoodLearner(
-                flow, lambda x, g: -flow.log_prob(x), e.learning_rate or 1e-3
+            return LikelihoodTrainer(
+                flow,
+                train,
+                valid,
+                loss=lambda x, g: -flow.log_prob(x),
+                lr=e.learning_rate or 1e-3,
+                **schedule,
             )
         if e.model == "gan":
             output = "tanh" if e.is_ising else "linear"
             gan = GAN(features, e.latent or 8, e.hidden, 3, e.gan_loss, output)
             steps = 5 if e.gan_loss == "wgan-gp" else 1
-            return gan, GANLearner(gan, e.learning_rate or 2e-4, critic_steps=steps)
+            return GANTrainer(
+                gan, train, valid, lr=e.learning_rate or 2e-4, critic_steps=steps, **schedule
+            )
         likelihood = "bernoulli" if e.is_ising else "gaussian"
         latent = e.latent or 2
         kind = VariationalAutoencoder if e.model == "vae" else Autoencoder
         model = kind(features, latent, e.hidden, 2, likelihood)
-        return model, LikelihoodLearner(model, learning_rate=e.learning_rate or 1e-3)
+        return LikelihoodTrainer(model, train, valid, lr=e.learning_rate or 1e-3, **schedule)
 
 
 def _to_model_space(experiment: Experiment, spins: torch.Tensor) -> torch.Tensor:
@@ -185,26 +195,6 @@ def _to_spins(experiment: Experiment, x: torch.Tensor) -> torch.Tensor:
     return x
 
 
-def _mean_and_error(values: torch.Tensor, chains: torch.Tensor | None = None) -> dict[str, float]:
-    """The mean and its standard error. Without ``chains`` the values are independent.
-    With ``chains`` (a label per value) only different chains are independent: with
-    :math:`S_c` and :math:`n_c` the sum and count of chain c among C chains,
-
-    .. math:: \\sigma_{\\bar x}^2 = \\frac{C}{C - 1}\\,\\frac{\\sum_c (S_c - n_c \\bar x)^2}{N^2},
-
-    which for equal :math:`n_c` is the variance of the per-chain means over C."""
-    values = values.to(torch.float64)
-    mean = values.mean()
-    if chains is None:
-        return {"value": float(mean), "error": float(values.std()) / math.sqrt(values.numel())}
-    _, label = torch.unique(chains, return_inverse=True)
-    n_chains = int(label.max()) + 1
-    sums = torch.zeros(n_chains, dtype=torch.float64).index_add_(0, label, values)
-    counts = torch.bincount(label, minlength=n_chains).to(torch.float64)
-    spread = ((sums - counts * mean) ** 2).sum() * n_chains / max(1, n_chains - 1)
-    return {"value": float(mean), "error": float(spread.sqrt()) / values.numel()}
-
-
 def run_experiment(
     experiment: Experiment,
     out: str | Path | None = None,
@@ -217,21 +207,18 @@ def run_experiment(
     experiment.check()
     start = time.perf_counter()
     train, valid, test = split_data(experiment)
-    model, learner = _model(experiment, train)
     run = RunDirectory(out, resume=resume) if out is not None else None
     if run is not None:
         run.write_config({"generative": asdict(experiment)})
-    config = TrainingConfig(
-        experiment.epochs,
-        experiment.batch_size,
-        experiment.patience,
-        experiment.seed,
-        progress,
-        experiment.cosine,
-    )
     model_train = _to_model_space(experiment, train)
     model_test = _to_model_space(experiment, test)
-    result = fit(learner, model_train, _to_model_space(experiment, valid), config, run)
+    trainer = _trainer(experiment, model_train, _to_model_space(experiment, valid))
+    model = trainer.model
+    if run is not None and resume:
+        trainer.restore(run)
+    history = trainer.run(experiment.epochs, run_dir=run, progress=progress)
+    if run is not None:
+        history = run.read_log()
     if isinstance(model, Autoencoder):
         model.fit_latent(model_train)
 
@@ -241,9 +228,9 @@ def run_experiment(
     summary: dict[str, Any] = {
         "model": experiment.model,
         "dataset": experiment.dataset,
-        "epochs_run": result.epochs_run,
-        "best_epoch": result.best_epoch,
-        "stopped_early": result.stopped_early,
+        "epochs_run": trainer.steps,
+        "best_epoch": trainer.best_step,
+        "stopped_early": trainer.stopped,
         "n_train": train.shape[0],
         "n_test": test.shape[0],
         "energy_distance": {
@@ -254,13 +241,13 @@ def run_experiment(
     }
     with torch.no_grad():
         if experiment.model in ("flow", "vae"):
-            nll = _mean_and_error(learner.loss(model_test, generator))  # type: ignore[attr-defined]
+            nll = mean_and_error(trainer.loss(model_test, generator))  # type: ignore[attr-defined]
             kind = "exact" if experiment.model == "flow" else "negative ELBO (upper bound)"
             summary["test_nll"] = {**nll, "kind": kind, "units": "nats per sample"}
         if isinstance(model, Autoencoder | VariationalAutoencoder):
             errors = model.reconstruction_error(model_test)
             summary["reconstruction_error"] = {
-                **_mean_and_error(errors),
+                **mean_and_error(errors),
                 "kind": RECONSTRUCTION_ERRORS[model.likelihood],
                 "units": "per sample",
             }
@@ -284,7 +271,7 @@ def run_experiment(
     summary["seconds"] = time.perf_counter() - start
     if run is not None:
         if plots:
-            summary["plots"] = _plots(experiment, run.path, model, result.history, test, samples)
+            summary["plots"] = _plots(experiment, run.path, model, history, test, samples)
         summary["out"] = str(run.path)
         buffer = io.BytesIO()
         torch.save(samples, buffer)
@@ -305,8 +292,8 @@ def _ising_figures(
     for name, spins, labels in (("data", test, chains), ("model", samples, None)):
         lattices = spins.reshape(-1, *shape)
         figures[name] = {
-            "energy_per_site": _mean_and_error(energy_per_site(lattices), labels),
-            "abs_magnetization": _mean_and_error(magnetization(lattices).abs(), labels),
+            "energy_per_site": mean_and_error(energy_per_site(lattices), labels),
+            "abs_magnetization": mean_and_error(magnetization(lattices).abs(), labels),
         }
     figures["data"]["independent_chains"] = int(chains.unique().numel())
     return figures

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import torch
 
-from qgen.datasets.base import DataError, check_samples
+from qgen.datasets.base import check_samples
+from qgen.errors import DataError
 
 __all__ = ["ModeCoverage", "energy_distance", "energy_distance_baseline", "mode_coverage"]
 

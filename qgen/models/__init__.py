@@ -7,7 +7,7 @@ RBM over binary data (energy-based models, and the machines of :class:`RBMState`
 QuCumber-style tomography state).
 """
 
-from qgen.models.autoregressive import AutoregressiveModel, ModelError, ones_for_magnetization
+from qgen.models.autoregressive import AutoregressiveModel, ones_for_magnetization
 from qgen.models.bernoulli_rbm import BernoulliRBM
 from qgen.models.made import MADE
 from qgen.models.rbm import RBM, SymmetricRBM, log_cosh
@@ -26,7 +26,6 @@ __all__ = [
     "RNN2D",
     "AutoregressiveModel",
     "BernoulliRBM",
-    "ModelError",
     "RBMState",
     "SymmetricRBM",
     "SymmetrizedModel",

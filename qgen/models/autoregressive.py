@@ -41,9 +41,9 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
-from qgen.errors import QgenError
+from qgen.errors import ModelError
 
-__all__ = ["AutoregressiveModel", "ModelError", "ones_for_magnetization"]
+__all__ = ["AutoregressiveModel", "ones_for_magnetization"]
 
 
 _MASKED_LOGIT = -1.0e4
@@ -64,10 +64,6 @@ class _PrefixTree:
     key: list[torch.Tensor]  # parent · V + last token, the node's place among its parent's
     first_row: list[torch.Tensor]
     ones: list[torch.Tensor]  # ones (down spins) in each node's prefix, for the U(1) mask
-
-
-class ModelError(QgenError):
-    """A model asked for something it cannot be (wrong lattice, impossible sector, ...)."""
 
 
 def ones_for_magnetization(n_sites: int, magnetization: float) -> int:

@@ -31,9 +31,9 @@ import torch
 from torch import nn
 from torch.nn import functional
 
-from qgen.models.autoregressive import ModelError
+from qgen.errors import ModelError
 
-__all__ = ["MAX_ENUMERATED_UNITS", "BernoulliRBM", "RBMError"]
+__all__ = ["MAX_ENUMERATED_UNITS", "BernoulliRBM"]
 
 MAX_ENUMERATED_UNITS = 24
 """The largest layer :meth:`BernoulliRBM.exact_log_partition` sums over (2^24 states)."""
@@ -41,13 +41,9 @@ MAX_ENUMERATED_UNITS = 24
 _CHUNK = 1 << 14  # states enumerated per tensor operation
 
 
-class RBMError(ModelError, ValueError):
-    """An RBM asked for something it cannot do: bad sizes, non-binary input, a too-large sum."""
-
-
 def _check_count(value: object, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise RBMError(f"expected a positive integer number of {name}, got {value!r}")
+        raise ModelError(f"expected a positive integer number of {name}, got {value!r}")
     return value
 
 
@@ -71,7 +67,7 @@ class BernoulliRBM(nn.Module):
 
     Parameters are ``visible_bias`` (N), ``hidden_bias`` (M) and ``weights`` (M, N).
     Visible inputs are tensors of shape ``(..., N)`` holding 0 and 1 (any dtype); they are
-    checked, and anything else raises :class:`RBMError`.
+    checked, and anything else raises :class:`ModelError`.
 
     Example:
         >>> rbm = BernoulliRBM(4, 3, dtype=torch.float64)
@@ -96,14 +92,14 @@ class BernoulliRBM(nn.Module):
         self.n_visible = _check_count(n_visible, "visible units")
         self.n_hidden = _check_count(n_hidden, "hidden units")
         if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-            raise RBMError(f"expected a real floating dtype, got {dtype!r}")
+            raise ModelError(f"expected a real floating dtype, got {dtype!r}")
         if (
             isinstance(weight_std, bool)
             or not isinstance(weight_std, int | float)
             or not math.isfinite(weight_std)
             or weight_std < 0
         ):
-            raise RBMError(f"expected a finite weight_std ≥ 0, got {weight_std!r}")
+            raise ModelError(f"expected a finite weight_std ≥ 0, got {weight_std!r}")
         weights = torch.randn(n_hidden, n_visible, generator=generator, dtype=torch.float64)
         self.weights = nn.Parameter((weight_std * weights).to(dtype))
         self.visible_bias = nn.Parameter(torch.zeros(n_visible, dtype=dtype))
@@ -126,14 +122,14 @@ class BernoulliRBM(nn.Module):
 
     def _layer(self, x: torch.Tensor, size: int, name: str) -> torch.Tensor:
         if not isinstance(x, torch.Tensor):
-            raise RBMError(f"expected {name} units as a torch.Tensor, got {type(x).__name__}")
+            raise ModelError(f"expected {name} units as a torch.Tensor, got {type(x).__name__}")
         if x.dim() == 0 or x.shape[-1] != size:
-            raise RBMError(
+            raise ModelError(
                 f"expected {name} units of shape (..., {size}), got shape {tuple(x.shape)}"
             )
         if x.is_complex() or not bool(((x == 0) | (x == 1)).all()):
             bad = x[(x != 0) & (x != 1)] if not x.is_complex() else x.flatten()
-            raise RBMError(
+            raise ModelError(
                 f"expected binary {name} units (0 or 1), got values such as {bad[:3].tolist()}"
             )
         return x.to(device=self.device, dtype=self.dtype)
@@ -190,14 +186,14 @@ class BernoulliRBM(nn.Module):
         """
         n = _check_count(n, "samples")
         if isinstance(n_steps, bool) or not isinstance(n_steps, int) or n_steps < 0:
-            raise RBMError(f"expected a number of Gibbs steps ≥ 0, got {n_steps!r}")
+            raise ModelError(f"expected a number of Gibbs steps ≥ 0, got {n_steps!r}")
         if initial is None:
             half = torch.full((n, self.n_visible), 0.5, dtype=self.dtype, device=self.device)
             v = torch.bernoulli(half, generator=generator)
         else:
             v = self._visible(initial)
             if v.shape != (n, self.n_visible):
-                raise RBMError(
+                raise ModelError(
                     f"expected initial chains of shape ({n}, {self.n_visible}), "
                     f"got {tuple(initial.shape)}"
                 )
@@ -216,12 +212,12 @@ class BernoulliRBM(nn.Module):
 
         and with the visible layer the smaller one :math:`\log Z = \log \sum_v e^{-F(v)}`:
         :math:`2^{\min(N, M)}` terms, computed in chunks. Differentiable in the
-        parameters. Refuses (:class:`RBMError`) layers above
+        parameters. Refuses (:class:`ModelError`) layers above
         :data:`MAX_ENUMERATED_UNITS` units.
         """
         n = min(self.n_visible, self.n_hidden)
         if n > MAX_ENUMERATED_UNITS:
-            raise RBMError(
+            raise ModelError(
                 f"exact log Z enumerates 2^min(n_visible, n_hidden) states; expected "
                 f"min(n_visible, n_hidden) ≤ {MAX_ENUMERATED_UNITS}, got "
                 f"min({self.n_visible}, {self.n_hidden}) = {n}"

@@ -33,7 +33,7 @@ from typing import cast
 import torch
 from torch import nn
 
-from qgen.models.autoregressive import ModelError
+from qgen.errors import ModelError
 
 __all__ = ["GroupWeights", "LayerwiseJacobian", "layerwise_log_derivatives"]
 

@@ -35,8 +35,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from qgen.errors import ModelError
 from qgen.lattice import Lattice
-from qgen.models.autoregressive import ModelError
 
 __all__ = ["RBM", "RBMForm", "SymmetricRBM", "log_cosh"]
 

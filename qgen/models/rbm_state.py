@@ -33,7 +33,7 @@ import math
 import torch
 from torch import nn
 
-from qgen.models.autoregressive import ModelError
+from qgen.errors import ModelError
 from qgen.models.bernoulli_rbm import MAX_ENUMERATED_UNITS, BernoulliRBM
 
 __all__ = ["RBMState"]

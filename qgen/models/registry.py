@@ -8,8 +8,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from qgen.errors import ModelError
 from qgen.lattice import Lattice
-from qgen.models.autoregressive import ModelError
 from qgen.models.made import MADE
 from qgen.models.rbm import RBM, SymmetricRBM
 from qgen.models.rnn import RNN

@@ -20,7 +20,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from qgen.models.autoregressive import AutoregressiveModel, ModelError
+from qgen.errors import ModelError
+from qgen.models.autoregressive import AutoregressiveModel
 
 __all__ = ["RNN", "GRUCell"]
 

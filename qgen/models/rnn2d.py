@@ -21,8 +21,9 @@ from typing import Any
 import torch
 from torch import nn
 
+from qgen.errors import ModelError
 from qgen.lattice import Lattice, Square
-from qgen.models.autoregressive import AutoregressiveModel, ModelError
+from qgen.models.autoregressive import AutoregressiveModel
 from qgen.models.layer_jacobian import LayerwiseJacobian
 
 __all__ = ["RNN2D"]

@@ -38,7 +38,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from qgen.models.autoregressive import AutoregressiveModel, ModelError
+from qgen.errors import ModelError
+from qgen.models.autoregressive import AutoregressiveModel
 
 __all__ = ["SymmetrizedModel"]
 

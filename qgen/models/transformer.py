@@ -26,7 +26,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from qgen.models.autoregressive import AutoregressiveModel, ModelError
+from qgen.errors import ModelError
+from qgen.models.autoregressive import AutoregressiveModel
 from qgen.models.layer_jacobian import LayerwiseJacobian
 
 __all__ = ["Transformer"]

@@ -1,15 +1,7 @@
-"""Sampling from wave functions (exact, autoregressive, Markov chains) and the statistics
-of Monte Carlo estimates."""
+"""Sampling from wave functions: exact enumeration, autoregressive draws, Markov chains."""
 
 from qgen.sampling.metropolis import RULES, MetropolisSampler
-from qgen.sampling.samplers import AutoregressiveSampler, ExactSampler, Sampler, SamplerError
-from qgen.sampling.statistics import (
-    Stats,
-    integrated_autocorrelation_time,
-    split_r_hat,
-    statistics,
-    v_score,
-)
+from qgen.sampling.samplers import AutoregressiveSampler, ExactSampler, Sampler
 
 __all__ = [
     "RULES",
@@ -17,10 +9,4 @@ __all__ = [
     "ExactSampler",
     "MetropolisSampler",
     "Sampler",
-    "SamplerError",
-    "Stats",
-    "integrated_autocorrelation_time",
-    "split_r_hat",
-    "statistics",
-    "v_score",
 ]

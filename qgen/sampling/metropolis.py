@@ -27,7 +27,7 @@ are returned. It helps where ``|ψ|²`` has separated modes.
 
 Samples are returned time-major: sample ``t`` of chain ``c`` is row ``t·n_chains + c``,
 so ``values.reshape(-1, n_chains).T`` gives ``(n_chains, length)`` for the error
-analysis of :func:`qgen.sampling.statistics` (autocorrelation time, split-R̂).
+analysis of :func:`qgen.estimators.statistics` (autocorrelation time, split-R̂).
 """
 
 from __future__ import annotations
@@ -39,10 +39,11 @@ import numpy as np
 import torch
 from torch import nn
 
+from qgen.errors import SamplerError
 from qgen.hilbert import MagnetizationSector
 from qgen.models.rbm import RBMForm
 from qgen.sampling.rbm_sweep import rbm_sweep
-from qgen.sampling.samplers import SamplerError, _check_count
+from qgen.sampling.samplers import _check_count
 
 __all__ = ["RULES", "MetropolisSampler"]
 

@@ -33,9 +33,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from qgen.errors import SamplerError
 from qgen.models.rbm import RBMForm
 from qgen.sampling.rbm_sweep_compiled import compiled_sweep
-from qgen.sampling.samplers import SamplerError
 
 __all__ = ["COMPILED_UP_TO", "SWEEP_BACKENDS", "rbm_sweep"]
 

@@ -22,14 +22,10 @@ import torch
 from torch import nn
 
 from qgen._memory import check_memory
-from qgen.errors import QgenError
+from qgen.errors import SamplerError
 from qgen.hilbert import MagnetizationSector, all_configs
 
-__all__ = ["AutoregressiveSampler", "ExactSampler", "Sampler", "SamplerError"]
-
-
-class SamplerError(QgenError):
-    """A sampler asked for something it cannot do."""
+__all__ = ["AutoregressiveSampler", "ExactSampler", "Sampler"]
 
 
 class Sampler(Protocol):

@@ -15,7 +15,6 @@ from qgen.tomography.data import (
     save_psi,
 )
 from qgen.tomography.estimators import (
-    EstimatorError,
     ExactWaveFunction,
     correlator,
     fidelity,
@@ -27,8 +26,8 @@ from qgen.tomography.estimators import (
     state_vector,
     swap_values,
 )
-from qgen.tomography.losses import TrainingError, negative_log_likelihood
-from qgen.tomography.rotations import BasisError, log_amplitudes, log_probabilities
+from qgen.tomography.losses import negative_log_likelihood
+from qgen.tomography.rotations import log_amplitudes, log_probabilities
 from qgen.tomography.states import (
     ghz_state,
     ground_state_of,
@@ -44,13 +43,10 @@ from qgen.tomography.training import TomographyTrainer
 from qgen.tomography.workflow import TomographyOptions, run_tomography
 
 __all__ = [
-    "BasisError",
-    "EstimatorError",
     "ExactWaveFunction",
     "MeasurementData",
     "TomographyOptions",
     "TomographyTrainer",
-    "TrainingError",
     "correlator",
     "fidelity",
     "ghz_state",

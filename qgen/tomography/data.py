@@ -45,8 +45,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from qgen.datasets.base import DataError
-from qgen.errors import QgenError
+from qgen.errors import DataError, QgenError
 from qgen.exact.measurement import MeasurementSamples, sample_measurements
 from qgen.runs import atomic_write_bytes, atomic_write_text, to_json
 

@@ -13,12 +13,12 @@ decorrelated (thinned) first, since the error bars below assume independent samp
   basis, by enumeration;
 - :func:`observable`, :func:`magnetization`, :func:`correlator`: any
   :class:`~qgen.operators.PauliSum` by its local estimator (the path of the VMC energy,
-  :func:`qgen.vmc.local_energy.local_values`), so bases that were never measured come for
+  :func:`qgen.estimators.local_values.local_values`), so bases that were never measured come for
   free (Torlai et al., Nat. Phys. 14, 447 (2018));
 - :func:`renyi2`, :func:`renyi2_curve`: the second Rényi entropy by the replica swap
   estimator (Hastings, González, Kallin, Melko, PRL 104, 157201 (2010)).
 
-Results with an error bar are :class:`~qgen.sampling.statistics.Stats`.
+Results with an error bar are :class:`~qgen.estimators.statistics.Stats`.
 
 Example:
     >>> import numpy as np, torch
@@ -43,20 +43,19 @@ import numpy as np
 import torch
 from torch import nn
 
-from qgen.errors import QgenError
+from qgen.errors import EstimatorError
+from qgen.estimators.local_values import DEFAULT_CHUNK_SIZE, local_values
+from qgen.estimators.statistics import Stats, statistics
 from qgen.exact.measurement import measurement_probabilities
 from qgen.exact.states import expectation, renyi_entropy
 from qgen.hilbert import MagnetizationSector, configs_to_indices, indices_to_configs
 from qgen.models.autoregressive import AutoregressiveModel
 from qgen.operators import observables
 from qgen.operators.pauli import PauliSum
-from qgen.sampling.statistics import Stats, statistics
 from qgen.tomography._common import MAX_EXACT_SITES, WaveFunction, check_enumerable, model_device
-from qgen.vmc.local_energy import DEFAULT_CHUNK_SIZE, local_values
 
 __all__ = [
     "MAX_EXACT_SITES",
-    "EstimatorError",
     "ExactWaveFunction",
     "correlator",
     "exact_values",
@@ -69,10 +68,6 @@ __all__ = [
     "state_vector",
     "swap_values",
 ]
-
-
-class EstimatorError(QgenError, ValueError):
-    """An estimate that cannot be made as asked (mismatched sizes, too large to enumerate)."""
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -298,7 +293,7 @@ def observable(
 
     .. math:: O_{loc}(x) = \sum_{x'} \langle x|O|x'\rangle \frac{\psi(x')}{\psi(x)},
 
-    the same code as the VMC energy (:func:`qgen.vmc.local_energy.local_values`), so an
+    the same code as the VMC energy (:func:`qgen.estimators.local_values.local_values`), so an
     observable in a basis that was never measured, or a Hamiltonian's energy, costs one
     model call per connected configuration.
     """

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from qgen.errors import QgenError
+from qgen.errors import TrainingError
 from qgen.hilbert import all_configs
 from qgen.tomography._common import (
     MAX_EXACT_SITES,
@@ -33,14 +33,9 @@ from qgen.tomography.rotations import log_probabilities
 
 __all__ = [
     "MAX_EXACT_SITES",
-    "TrainingError",
     "exact_log_partition",
     "negative_log_likelihood",
 ]
-
-
-class TrainingError(QgenError, ValueError):
-    """Tomography training asked for something it cannot do (too large for exact, ...)."""
 
 
 def exact_log_partition(

@@ -38,18 +38,14 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from qgen.errors import QgenError
+from qgen.errors import DataError
 from qgen.exact.measurement import BASIS_ROTATIONS
 from qgen.tomography._common import WaveFunction
 
-__all__ = ["LETTERS", "BasisError", "basis_codes", "log_amplitudes", "log_probabilities"]
+__all__ = ["LETTERS", "basis_codes", "log_amplitudes", "log_probabilities"]
 
 LETTERS = ("Z", "X", "Y")
 """Basis letters in the order of their integer codes (Z = 0: not rotated)."""
-
-
-class BasisError(QgenError, ValueError):
-    """Measurement bases that do not fit the outcomes (shape, letters)."""
 
 
 def basis_codes(bases: np.ndarray | str | None, n_samples: int, n_sites: int) -> torch.Tensor:
@@ -65,7 +61,7 @@ def basis_codes(bases: np.ndarray | str | None, n_samples: int, n_sites: int) ->
     else:
         letters = np.asarray(bases)
     if letters.shape != (n_samples, n_sites):
-        raise BasisError(
+        raise DataError(
             f"expected bases of shape ({n_samples}, {n_sites}) (one letter per sample and "
             f"site), got shape {letters.shape}"
         )
@@ -74,7 +70,7 @@ def basis_codes(bases: np.ndarray | str | None, n_samples: int, n_sites: int) ->
         codes[letters == letter] = code
     if (codes < 0).any():
         bad = sorted({str(v) for v in np.asarray(letters)[codes < 0].ravel()[:5]})
-        raise BasisError(f"expected basis letters X, Y or Z, got {bad}")
+        raise DataError(f"expected basis letters X, Y or Z, got {bad}")
     return torch.from_numpy(codes)
 
 
@@ -111,19 +107,19 @@ def _grouped(
     """Check ``outcomes`` and ``bases``, group the samples by their number of rotated sites
     and gather ``per_group(x, codes, rotated, count)`` of each group into one ``(n,)``."""
     if outcomes.ndim != 2:
-        raise BasisError(f"expected outcomes of shape (n, N), got {tuple(outcomes.shape)}")
+        raise DataError(f"expected outcomes of shape (n, N), got {tuple(outcomes.shape)}")
     if outcomes.is_floating_point() or outcomes.is_complex() or outcomes.dtype == torch.bool:
-        raise BasisError(f"expected integer outcomes (0/1), got dtype {outcomes.dtype}")
+        raise DataError(f"expected integer outcomes (0/1), got dtype {outcomes.dtype}")
     n, n_sites = outcomes.shape
     codes = (
         bases.to(torch.long) if isinstance(bases, torch.Tensor) else basis_codes(bases, n, n_sites)
     )
     if codes.shape != outcomes.shape:
-        raise BasisError(
+        raise DataError(
             f"expected basis codes of shape {tuple(outcomes.shape)}, got {tuple(codes.shape)}"
         )
     if n == 0:
-        raise BasisError("expected at least one outcome, got none")
+        raise DataError("expected at least one outcome, got none")
     codes = codes.to(outcomes.device)
     rotated = codes != 0
     counts = rotated.sum(1)
@@ -236,7 +232,7 @@ def log_probabilities(
     (:class:`~qgen.tomography.training.TomographyTrainer`'s ``anneal_depolarization``).
     """
     if not 0.0 <= depolarization < 1.0:
-        raise BasisError(f"expected a depolarization in [0, 1), got {depolarization!r}")
+        raise DataError(f"expected a depolarization in [0, 1), got {depolarization!r}")
     if depolarization == 0.0:
         return 2.0 * log_amplitudes(model, outcomes, bases, chunk_size=chunk_size).real
     keep, mix = math.log1p(-depolarization), math.log(depolarization)

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qgen.datasets.base import DataError
+from qgen.errors import DataError
 from qgen.exact.diagonalize import ground_state
 from qgen.system import System
 from qgen.tomography.data import _read_letter_rows

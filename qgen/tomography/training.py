@@ -32,43 +32,34 @@ Each epoch appends a record to the run's JSON-lines log: ``epoch`` (epochs compl
 likelihood while annealing), ``validation_nll`` (exact, after the epoch; None for an RBM
 too large to enumerate), ``fidelity`` with a target state (``N <= 20``),
 ``learning_rate``, ``depolarization`` (the ε of the epoch) and ``seconds``. With
-``patience`` the run stops after that many epochs without a lower validation NLL and
-returns to the best parameters. Checkpoints hold the model, optimizer, random
-generator, persistent chains and the early-stopping state, so a resumed run continues the
-same trajectory.
+validation data the model ends at the parameters of its lowest validation NLL, and with
+``patience`` the run stops after that many epochs without a lower one
+(:class:`~qgen.driver.EarlyStopping`). The trainer is a :class:`~qgen.driver.Driver`:
+checkpoints hold the model, optimizer, random generator, persistent chains and the
+early-stopping state, so a resumed run continues the same trajectory.
 """
 
 from __future__ import annotations
 
-import copy
-import math
-import time
-from collections.abc import Callable, Sequence
-from functools import partial
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 import numpy as np
 import torch
 from torch import nn
 
+from qgen.driver import Driver, EarlyStopping
+from qgen.errors import TrainingError
 from qgen.models.autoregressive import AutoregressiveModel
-from qgen.progress import run_loop
-from qgen.runs import RunDirectory
-from qgen.tomography._common import model_device
 from qgen.tomography.estimators import fidelity
-from qgen.tomography.losses import (
-    MAX_EXACT_SITES,
-    TrainingError,
-    exact_log_partition,
-)
+from qgen.tomography.losses import MAX_EXACT_SITES, exact_log_partition
 from qgen.tomography.rotations import basis_codes, log_probabilities
+from qgen.validation import require_float, require_int
 
-__all__ = ["METHODS", "Measurements", "TomographyTrainer", "TrainingError"]
+__all__ = ["METHODS", "Measurements", "TomographyTrainer"]
 
 METHODS = ("exact", "cd")
 """Gradient estimators: exact NLL, or contrastive divergence (RBMs)."""
-
-Callback = Callable[["TomographyTrainer", dict[str, Any]], bool | None]
 
 
 class Measurements(Protocol):
@@ -99,7 +90,7 @@ def _as_tensors(
     return outcomes.long().to(device), codes.to(device)
 
 
-class TomographyTrainer:
+class TomographyTrainer(Driver):
     """Negative log-likelihood training of a wave function on measurements.
 
     Args:
@@ -121,6 +112,11 @@ class TomographyTrainer:
         scheduler: an optional ``torch.optim.lr_scheduler``, stepped once per epoch.
         seed: seed of the generator that shuffles batches and runs the chains.
     """
+
+    counter = "epoch"
+    first_count = 1
+    finite_keys = ("train_nll", "validation_nll")
+    unit = "epoch"
 
     def __init__(
         self,
@@ -165,27 +161,33 @@ class TomographyTrainer:
                 f"(or 2^M hidden states): expected N <= {MAX_EXACT_SITES}, got N = {n_sites}; "
                 "use method='cd'"
             )
-        for name, value in (("batch size", batch_size), ("CD steps", cd_steps)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise TrainingError(f"expected a positive {name}, got {value!r}")
-        if patience is not None and (not isinstance(patience, int) or patience < 1):
-            raise TrainingError(f"expected a positive patience or None, got {patience!r}")
+        require_int(batch_size, "batch_size", minimum=1, error=TrainingError)
+        require_int(cd_steps, "cd_steps", minimum=1, error=TrainingError)
         if patience is not None and validation is None:
             raise TrainingError("early stopping (patience) needs validation data, got none")
-        if fidelity_every < 1:
-            raise TrainingError(f"expected a positive fidelity interval, got {fidelity_every}")
-        if not 0.0 <= anneal_depolarization < 1.0:
-            raise TrainingError(
-                f"expected an initial depolarization in [0, 1), got {anneal_depolarization!r}"
-            )
-        epochs_ok = isinstance(anneal_epochs, int) and not isinstance(anneal_epochs, bool)
-        if not epochs_ok or anneal_epochs < 0:
-            raise TrainingError(f"expected a non-negative anneal_epochs, got {anneal_epochs!r}")
+        require_int(fidelity_every, "fidelity_every", minimum=1, error=TrainingError)
+        require_float(
+            anneal_depolarization,
+            "anneal_depolarization",
+            minimum=0.0,
+            maximum=1.0,
+            error=TrainingError,
+        )
+        require_int(anneal_epochs, "anneal_epochs", minimum=0, error=TrainingError)
         if anneal_depolarization > 0 and anneal_epochs == 0:
             raise TrainingError("an initial depolarization needs anneal_epochs > 0 to decay over")
-        self.model = model
+        stopping = None
+        if validation is not None:
+            stopping = EarlyStopping("validation_nll", patience=patience)
+        super().__init__(
+            model,
+            [optimizer],
+            seed=seed,
+            schedulers=() if scheduler is None else [scheduler],
+            early_stopping=stopping,
+        )
         self.optimizer = optimizer
-        device = model_device(model)
+        device = self.device
         self.train_outcomes, self.train_codes = _as_tensors(train, "training data", n_sites, device)
         self.validation: tuple[torch.Tensor, torch.Tensor] | None = None
         if validation is not None:
@@ -203,19 +205,14 @@ class TomographyTrainer:
                 f"got shape {self.target_psi.shape}"
             )
         self.fidelity_every = fidelity_every
-        self.scheduler = scheduler
         self.anneal_depolarization = anneal_depolarization
         self.anneal_epochs = anneal_epochs
-        self.seed = seed
-        self.device = device
-        self.generator = torch.Generator(device=device).manual_seed(seed)
-        self.epoch = 0
         self.chains: torch.Tensor | None = None
-        self.best_nll = math.inf
-        self.best_epoch = 0
-        self.best_state: dict[str, Any] | None = None
-        self.bad_epochs = 0
-        self.stopped_early = False
+
+    @property
+    def epoch(self) -> int:
+        """Epochs completed."""
+        return self.steps
 
     # --- losses -----------------------------------------------------------------------------
 
@@ -301,9 +298,8 @@ class TomographyTrainer:
 
     # --- one epoch ----------------------------------------------------------------------------
 
-    def step_epoch(self) -> dict[str, Any]:
+    def step(self) -> dict[str, Any]:
         """One pass over the shuffled training data; returns the epoch's record."""
-        start = time.perf_counter()
         self.model.train()
         depolarization = self.depolarization
         n = self.train_outcomes.shape[0]
@@ -316,128 +312,29 @@ class TomographyTrainer:
             self.optimizer.step()
             if value is not None:
                 batch_nlls.append(value * rows.numel())
-        self._check_parameters()
-        learning_rate = self.optimizer.param_groups[0]["lr"]
-        if self.scheduler is not None:
-            self.scheduler.step()
-        self.epoch += 1
-        record: dict[str, Any] = {
-            "epoch": self.epoch,
-            "train_nll": sum(batch_nlls) / n if batch_nlls else None,
-        }
+        record: dict[str, Any] = {"train_nll": sum(batch_nlls) / n if batch_nlls else None}
         self.model.eval()
         if self.validation is not None:
             record["validation_nll"] = self.nll(*self.validation)
-        if self.target_psi is not None and self.epoch % self.fidelity_every == 0:
+        if self.target_psi is not None and (self.steps + 1) % self.fidelity_every == 0:
             record["fidelity"] = self.fidelity()
-        record["learning_rate"] = learning_rate
         record["depolarization"] = depolarization
-        record["seconds"] = time.perf_counter() - start
-        self._update_early_stopping(record.get("validation_nll"))
         return record
-
-    def _update_early_stopping(self, validation_nll: float | None) -> None:
-        if self.patience is None or validation_nll is None:
-            return
-        if validation_nll < self.best_nll:
-            self.best_nll = validation_nll
-            self.best_epoch = self.epoch
-            self.best_state = copy.deepcopy(self.model.state_dict())
-            self.bad_epochs = 0
-        else:
-            self.bad_epochs += 1
-            if self.bad_epochs >= self.patience:
-                self.stopped_early = True
-
-    def _check_parameters(self) -> None:
-        for name, parameter in self.model.named_parameters():
-            if not torch.isfinite(parameter).all():
-                raise TrainingError(
-                    f"epoch {self.epoch}: parameter {name!r} became NaN or infinite; lower the "
-                    "learning rate or resume from the last checkpoint"
-                )
 
     # --- state ----------------------------------------------------------------------------------
 
     def state_dict(self) -> dict[str, Any]:
-        """Everything needed to continue the same trajectory."""
-        return {
-            "epoch": self.epoch,
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "scheduler": None if self.scheduler is None else self.scheduler.state_dict(),
-            "generator": self.generator.get_state(),
-            "chains": self.chains,
-            "best_nll": self.best_nll,
-            "best_epoch": self.best_epoch,
-            "best_state": self.best_state,
-            "bad_epochs": self.bad_epochs,
-            "stopped_early": self.stopped_early,
-        }
+        """The driver's state with the persistent Gibbs chains."""
+        return {**super().state_dict(), "chains": self.chains}
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore a :meth:`state_dict` (e.g. from a checkpoint)."""
-        try:
-            self.model.load_state_dict(state["model"])
-            self.optimizer.load_state_dict(state["optimizer"])
-            if self.scheduler is not None and state.get("scheduler") is not None:
-                self.scheduler.load_state_dict(state["scheduler"])
-            self.generator.set_state(state["generator"])
-            self.chains = state["chains"]
-            self.best_nll = float(state["best_nll"])
-            self.best_epoch = int(state["best_epoch"])
-            self.best_state = state["best_state"]
-            self.bad_epochs = int(state["bad_epochs"])
-            self.stopped_early = bool(state["stopped_early"])
-            self.epoch = int(state["epoch"])
-        except (KeyError, RuntimeError, ValueError, TypeError) as error:
-            raise TrainingError(f"the checkpoint does not fit this run: {error}") from error
+    def _load_state(self, state: Mapping[str, Any]) -> None:
+        super()._load_state(state)
+        self.chains = state["chains"]
 
-    def restore_best(self) -> None:
-        """Load the parameters of the epoch with the lowest validation NLL (with patience)."""
-        if self.best_state is not None:
-            self.model.load_state_dict(self.best_state)
-
-    # --- the loop -------------------------------------------------------------------------------
-
-    def run(
-        self,
-        n_epochs: int,
-        *,
-        run_dir: RunDirectory | None = None,
-        checkpoint_every: int = 1,
-        progress: bool = True,
-        callbacks: Sequence[Callback] = (),
-    ) -> list[dict[str, Any]]:
-        """Train until ``self.epoch == n_epochs`` or early stopping; returns this call's
-        records. With ``run_dir``: each record goes to its log and a checkpoint is saved
-        every ``checkpoint_every`` epochs and at the end. With ``patience``, the model ends
-        at its best epoch's parameters."""
-        if isinstance(n_epochs, bool) or not isinstance(n_epochs, int) or n_epochs < 0:
-            raise TrainingError(f"expected a non-negative number of epochs, got {n_epochs!r}")
-        if checkpoint_every < 1:
-            raise TrainingError(f"expected a positive checkpoint interval, got {checkpoint_every}")
-        records = run_loop(
-            self.step_epoch,
-            lambda: self.epoch,
-            n_epochs,
-            state=self.state_dict,
-            run_dir=run_dir,
-            checkpoint_every=checkpoint_every,
-            progress=progress,
-            postfix=_postfix,
-            callbacks=[partial(callback, self) for callback in callbacks],
-            finished=lambda: self.stopped_early,
-            unit="epoch",
-        )
-        self.restore_best()
-        return records
-
-
-def _postfix(record: dict[str, Any]) -> str:
-    parts = []
-    for key, label in (("validation_nll", "val NLL"), ("train_nll", "NLL"), ("fidelity", "F")):
-        value = record.get(key)
-        if value is not None:
-            parts.append(f"{label}={value:.4f}")
-    return " ".join(parts)
+    def postfix(self, record: dict[str, Any]) -> str:
+        parts = []
+        for key, label in (("validation_nll", "val NLL"), ("train_nll", "NLL"), ("fidelity", "F")):
+            value = record.get(key)
+            if value is not None:
+                parts.append(f"{label}={value:.4f}")
+        return " ".join(parts)

@@ -21,13 +21,14 @@ from typing import Any
 import torch
 from torch import nn
 
-from qgen.errors import ConfigError
+from qgen.driver import cosine_schedule
+from qgen.errors import ConfigError, ModelError
+from qgen.estimators.statistics import Stats
 from qgen.lattice import Chain
-from qgen.models.autoregressive import AutoregressiveModel, ModelError, ones_for_magnetization
+from qgen.models.autoregressive import AutoregressiveModel, ones_for_magnetization
 from qgen.models.rbm_state import RBMState
 from qgen.models.registry import build_model
 from qgen.runs import RunDirectory
-from qgen.sampling.statistics import Stats
 from qgen.tomography.data import MeasurementData
 from qgen.tomography.estimators import exact_values, fidelity, magnetization, renyi2_curve
 from qgen.tomography.losses import MAX_EXACT_SITES
@@ -249,9 +250,7 @@ def run_tomography(
     optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
     scheduler = None
     if options.lr_schedule == "cosine":
-        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
-            optimizer, T_max=options.epochs, eta_min=0.02 * learning_rate
-        )
+        scheduler = cosine_schedule(optimizer, options.epochs, floor=0.02)
     target = data.psi if data.psi is not None and data.n_sites <= MAX_EXACT_SITES else None
     trainer = TomographyTrainer(
         model,
@@ -270,8 +269,7 @@ def run_tomography(
         seed=options.seed,
     )
     if resume:
-        trainer.load_state_dict(run_dir.load_checkpoint())
-        run_dir.truncate_log(lambda record: record.get("epoch", math.inf) <= trainer.epoch)
+        trainer.restore(run_dir)
         log(f"qgen tomo: resuming {run_dir.path} at epoch {trainer.epoch}")
     n_parameters = sum(p.numel() for p in model.parameters())
     log(f"qgen tomo: {data!r}; {train.n_samples} for training, {validation.n_samples} held out")
@@ -305,8 +303,8 @@ def run_tomography(
             "n_parameters": n_parameters,
             "epochs": trainer.epoch,
             **annealing(options, data),
-            "best_epoch": trainer.best_epoch if options.patience is not None else None,
-            "stopped_early": trainer.stopped_early,
+            "best_epoch": trainer.best_step,
+            "stopped_early": trainer.stopped,
             "seconds_training": sum(r.get("seconds", 0.0) for r in history),
             "seconds_this_session": seconds,
             "epochs_this_session": len(records),

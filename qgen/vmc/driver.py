@@ -17,36 +17,32 @@ Wiersema, Melko, Carrasquilla, Nat. Mach. Intell. 3, 952 (2021)): the local ener
 the gradient becomes ``E_loc + T log |ψ(x)|²``.
 
 The record of iteration ``t`` describes the parameters *before* its update (as NetKet
-does). :meth:`VMC.run` logs JSON lines, checkpoints atomically every ``K`` iterations,
-resumes from a checkpoint on the same trajectory, and stops with :class:`NonFiniteError`
-on a NaN or infinite energy, leaving the last checkpoint intact.
+does). :class:`VMC` is a :class:`~qgen.driver.Driver`: its ``run`` logs JSON lines,
+checkpoints atomically, resumes on the same trajectory, and stops with
+:class:`~qgen.errors.NonFiniteError` on a NaN or infinite energy, leaving the last
+checkpoint intact.
 """
 
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Callable, Sequence
-from functools import partial
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
 from torch import nn
 
-from qgen.errors import QgenError
+from qgen.driver import Driver
+from qgen.errors import NonFiniteError, TrainingError
+from qgen.estimators.local_values import DEFAULT_CHUNK_SIZE, local_values
+from qgen.estimators.statistics import Stats, statistics, v_score
 from qgen.hilbert import distinct_rows
 from qgen.operators.pauli import PauliSum
-from qgen.progress import run_loop
-from qgen.runs import RunDirectory
 from qgen.sampling.samplers import Sampler
-from qgen.sampling.statistics import Stats, statistics, v_score
-from qgen.vmc.local_energy import DEFAULT_CHUNK_SIZE, local_values
+from qgen.validation import require_float, require_int
 from qgen.vmc.sr import SR
 
-__all__ = ["VMC", "Callback", "NonFiniteError", "VMCError", "surrogate_loss"]
-
-Callback = Callable[["VMC", dict[str, Any]], bool | None]
-"""Called after each iteration with the driver and the record; return False to stop."""
+__all__ = ["VMC", "clip_local_energies", "surrogate_loss"]
 
 
 def surrogate_loss(
@@ -80,8 +76,7 @@ def clip_local_energies(values: torch.Tensor, width: float) -> torch.Tensor:
     FermiNet (Pfau, Spencer, Matthews & Foulkes, Phys. Rev. Research 2, 033429 (2020)).
     The energy that the driver reports is never clipped.
     """
-    if not width > 0:
-        raise VMCError(f"expected a positive clipping width, got {width}")
+    require_float(width, "clip_width", minimum=0.0, inclusive=False, error=TrainingError)
     real = values.real
     median = real.median()
     spread = (real - median).abs().mean()
@@ -89,15 +84,7 @@ def clip_local_energies(values: torch.Tensor, width: float) -> torch.Tensor:
     return torch.complex(clipped, values.imag) if values.is_complex() else clipped
 
 
-class VMCError(QgenError):
-    """The VMC driver was given pieces that do not fit."""
-
-
-class NonFiniteError(QgenError):
-    """The energy or a parameter became NaN or infinite."""
-
-
-class VMC:
+class VMC(Driver):
     """Variational Monte Carlo for the ground state of ``hamiltonian``.
 
     Args:
@@ -118,6 +105,9 @@ class VMC:
             no clipping.
     """
 
+    counter = "iteration"
+    finite_keys = ("energy", "energy_variance")
+
     def __init__(
         self,
         hamiltonian: PauliSum,
@@ -135,34 +125,36 @@ class VMC:
         clip_width: float | None = None,
     ) -> None:
         hamiltonian.require_hermitian("VMC")
-        if clip_width is not None and not clip_width > 0:
-            raise VMCError(f"expected a positive clipping width, got {clip_width}")
-        if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 1:
-            raise VMCError(f"expected a positive number of samples, got {n_samples!r}")
+        if clip_width is not None:
+            require_float(
+                clip_width, "clip_width", minimum=0.0, inclusive=False, error=TrainingError
+            )
+        self.n_samples = require_int(n_samples, "n_samples", minimum=1, error=TrainingError)
         n_sites = getattr(model, "n_sites", hamiltonian.n_sites)
         if n_sites != hamiltonian.n_sites:
-            raise VMCError(
+            raise TrainingError(
                 f"the model has {n_sites} sites but the Hamiltonian acts on {hamiltonian.n_sites}"
             )
+        super().__init__(
+            model, [optimizer], seed=seed, schedulers=() if scheduler is None else [scheduler]
+        )
         self.hamiltonian = hamiltonian
-        self.model = model
         self.sampler = sampler
         self.optimizer = optimizer
-        self.n_samples = n_samples
         self.preconditioner = preconditioner
-        self.scheduler = scheduler
         self.temperature = temperature
         self.exact_energy = exact_energy
         self.chunk_size = chunk_size
         self.clip_width = clip_width
-        self.seed = seed
-        device = next(model.parameters()).device
-        self.generator = torch.Generator(device=device).manual_seed(seed)
-        self.iteration = 0
 
     @property
     def n_sites(self) -> int:
         return self.hamiltonian.n_sites
+
+    @property
+    def iteration(self) -> int:
+        """Iterations completed."""
+        return self.steps
 
     # --- one iteration ---------------------------------------------------------------------
 
@@ -195,8 +187,6 @@ class VMC:
 
     def step(self) -> dict[str, Any]:
         """One iteration: sample, estimate, update. Returns its record."""
-        start = time.perf_counter()
-        self._check_parameters()
         self.model.train()
         x = self.sampler.sample(self.n_samples, self.generator)
         # The model sees each distinct sample once (a peaked |ψ|² repeats samples).
@@ -216,17 +206,18 @@ class VMC:
             log_psi_x = log_psi_distinct[inverse]
         stats = self._statistics(energies)
         if not (math.isfinite(stats.mean) and math.isfinite(stats.variance)):
+            # Before the update, so that the model keeps its last good parameters.
             raise NonFiniteError(
-                f"iteration {self.iteration}: the energy is {stats.mean} ± {stats.error}; "
+                f"iteration {self.steps}: the energy is {stats.mean} ± {stats.error}; "
                 "lower the learning rate, raise the diagonal shift, or resume from the "
                 "last checkpoint"
             )
-        record: dict[str, Any] = {"iteration": self.iteration, **self._energy_record(stats)}
+        record = self._energy_record(stats)
         objective = energies
         if self.clip_width is not None:
             objective = clip_local_energies(energies, self.clip_width)
         if self.temperature is not None:
-            temperature = float(self.temperature(self.iteration))
+            temperature = float(self.temperature(self.steps))
             log_prob = 2.0 * log_psi_x.real.to(torch.float64)
             objective = objective + temperature * log_prob
             entropy = float(-log_prob.mean())
@@ -243,11 +234,6 @@ class VMC:
             surrogate_loss(log_psi, objective, inverse).backward()
         record["learning_rate"] = self.optimizer.param_groups[0]["lr"]
         self.optimizer.step()
-        if self.scheduler is not None:
-            self.scheduler.step()
-        self._check_parameters()
-        self.iteration += 1
-        record["seconds"] = time.perf_counter() - start
         return record
 
     def _set_gradients(self, direction: torch.Tensor) -> None:
@@ -258,14 +244,6 @@ class VMC:
             size = parameter.numel()
             parameter.grad = direction[offset : offset + size].view_as(parameter).to(parameter)
             offset += size
-
-    def _check_parameters(self) -> None:
-        for name, parameter in self.model.named_parameters():
-            if not torch.isfinite(parameter).all():
-                raise NonFiniteError(
-                    f"iteration {self.iteration}: parameter {name!r} became NaN or infinite; "
-                    "lower the learning rate or resume from the last checkpoint"
-                )
 
     # --- estimates ---------------------------------------------------------------------------
 
@@ -297,70 +275,23 @@ class VMC:
     # --- state -------------------------------------------------------------------------------
 
     def state_dict(self) -> dict[str, Any]:
-        """Everything needed to continue the same trajectory."""
+        """The driver's state with the sampler's chains and the preconditioner's memory."""
         return {
-            "iteration": self.iteration,
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "scheduler": None if self.scheduler is None else self.scheduler.state_dict(),
+            **super().state_dict(),
             "sampler": self.sampler.state_dict(),
-            "generator": self.generator.get_state(),
             "preconditioner": None
             if self.preconditioner is None
             else self.preconditioner.state_dict(),
         }
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore a :meth:`state_dict` (e.g. from a checkpoint)."""
-        try:
-            self.model.load_state_dict(state["model"])
-            self.optimizer.load_state_dict(state["optimizer"])
-            if self.scheduler is not None and state.get("scheduler") is not None:
-                self.scheduler.load_state_dict(state["scheduler"])
-            self.sampler.load_state_dict(state["sampler"])
-            self.generator.set_state(state["generator"])
-            if self.preconditioner is not None and state.get("preconditioner") is not None:
-                self.preconditioner.load_state_dict(state["preconditioner"])
-            self.iteration = int(state["iteration"])
-        except (KeyError, RuntimeError, ValueError) as error:
-            raise VMCError(f"the checkpoint does not fit this run: {error}") from error
+    def _load_state(self, state: Mapping[str, Any]) -> None:
+        super()._load_state(state)
+        self.sampler.load_state_dict(state["sampler"])
+        if self.preconditioner is not None and state.get("preconditioner") is not None:
+            self.preconditioner.load_state_dict(state["preconditioner"])
 
-    # --- the loop ----------------------------------------------------------------------------
-
-    def run(
-        self,
-        n_iterations: int,
-        *,
-        run_dir: RunDirectory | None = None,
-        checkpoint_every: int = 50,
-        progress: bool = True,
-        callbacks: Sequence[Callback] = (),
-    ) -> list[dict[str, Any]]:
-        """Iterate until ``self.iteration == n_iterations`` (so a resumed run finishes
-        the same total). Returns the records of the iterations run now.
-
-        With ``run_dir``: each record is appended to its log, and a checkpoint is saved
-        every ``checkpoint_every`` iterations and at the end.
-        """
-        if isinstance(n_iterations, bool) or not isinstance(n_iterations, int) or n_iterations < 0:
-            raise VMCError(f"expected a non-negative number of iterations, got {n_iterations!r}")
-        if checkpoint_every < 1:
-            raise VMCError(f"expected a positive checkpoint interval, got {checkpoint_every}")
-        return run_loop(
-            self.step,
-            lambda: self.iteration,
-            n_iterations,
-            state=self.state_dict,
-            run_dir=run_dir,
-            checkpoint_every=checkpoint_every,
-            progress=progress,
-            postfix=_postfix,
-            callbacks=[partial(callback, self) for callback in callbacks],
-        )
-
-
-def _postfix(record: dict[str, Any]) -> str:
-    text = f"E={record['energy']:.6f}±{record['energy_error']:.1e}"
-    if record.get("relative_error") is not None:
-        text += f" rel={record['relative_error']:.1e}"
-    return text
+    def postfix(self, record: dict[str, Any]) -> str:
+        text = f"E={record['energy']:.6f}±{record['energy_error']:.1e}"
+        if record.get("relative_error") is not None:
+            text += f" rel={record['relative_error']:.1e}"
+        return text

@@ -41,16 +41,12 @@ import torch
 from torch import nn
 from torch.func import functional_call, jacrev, vmap
 
-from qgen.errors import QgenError
+from qgen.errors import TrainingError
 from qgen.hilbert import distinct_rows
 
-__all__ = ["SR", "SRError", "gram", "log_derivatives", "vmapped_log_derivatives"]
+__all__ = ["SR", "gram", "log_derivatives", "vmapped_log_derivatives"]
 
 SR_METHODS = ("auto", "parameters", "samples")
-
-
-class SRError(QgenError):
-    """Stochastic reconfiguration asked for something it cannot do."""
 
 
 def log_derivatives(
@@ -70,7 +66,7 @@ def log_derivatives(
     jacobian = fast(x)  # a model with its own batched per-sample derivatives (RNN, RBM)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     if jacobian.shape[1] != trainable:
-        raise SRError(
+        raise TrainingError(
             f"{type(model).__name__}.log_psi_jacobian gave {jacobian.shape[1]} columns for "
             f"{trainable} trainable parameters"
         )
@@ -159,13 +155,13 @@ class SR:
         momentum: float = 0.0,
     ) -> None:
         if not diag_shift >= 0:
-            raise SRError(f"expected a non-negative diagonal shift, got {diag_shift}")
+            raise TrainingError(f"expected a non-negative diagonal shift, got {diag_shift}")
         if not 0.0 <= momentum < 1.0:
-            raise SRError(f"expected a momentum in [0, 1), got {momentum}")
+            raise TrainingError(f"expected a momentum in [0, 1), got {momentum}")
         self.momentum = float(momentum)
         self.previous: torch.Tensor | None = None
         if method not in SR_METHODS:
-            raise SRError(f"expected an SR method in {SR_METHODS}, got {method!r}")
+            raise TrainingError(f"expected an SR method in {SR_METHODS}, got {method!r}")
         self.diag_shift = float(diag_shift)
         self.method = method
         self.chunk_size = chunk_size
@@ -205,7 +201,7 @@ class SR:
         """
         n = local_values.shape[0] if sample_rows is not None else derivatives.shape[0]
         if local_values.shape != (n,):
-            raise SRError(
+            raise TrainingError(
                 f"expected {n} local values to match the derivatives, "
                 f"got shape {tuple(local_values.shape)}"
             )
@@ -217,7 +213,7 @@ class SR:
             residual = deviations * scale
         else:
             if sample_rows.shape != (n,):
-                raise SRError(
+                raise TrainingError(
                     f"expected one row index per sample ({n}), got shape {tuple(sample_rows.shape)}"
                 )
             rows = derivatives.shape[0]
@@ -240,7 +236,7 @@ class SR:
         carried = None
         if self.momentum > 0.0 and self.previous is not None:
             if self.previous.shape != (a.shape[1],):
-                raise SRError(
+                raise TrainingError(
                     f"the previous SR step has {self.previous.shape[0]} parameters, these "
                     f"derivatives {a.shape[1]}"
                 )

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from qgen.driver import cosine_schedule
 from qgen.errors import ConfigError
 from qgen.lattice import Lattice
 from qgen.models.registry import AUTOREGRESSIVE_MODELS, build_model
@@ -135,9 +136,7 @@ def prepare(system: System, options: VMCOptions) -> PreparedRun:
             preconditioner = SR(options.diag_shift, method=method, momentum=options.momentum)
     scheduler = None
     if options.lr_schedule == "cosine":
-        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
-            optimizer, T_max=max(options.iterations, 1), eta_min=0.05 * lr
-        )
+        scheduler = cosine_schedule(optimizer, max(options.iterations, 1), floor=0.05)
     temperature = None
     if options.anneal_temperature > 0:
         temperature = _linear_temperature(options.anneal_temperature, options.anneal_iterations)
@@ -248,8 +247,7 @@ def run_vmc(
     prepared = prepare(system, options)
     driver = prepared.driver
     if resume:
-        driver.load_state_dict(run_dir.load_checkpoint())
-        run_dir.truncate_log(lambda record: record.get("iteration", -1) < driver.iteration)
+        driver.restore(run_dir)
         log(f"qgen vmc: resuming {run_dir.path} at iteration {driver.iteration}")
     n_parameters = sum(p.numel() for p in prepared.model.parameters() if p.requires_grad)
     log(f"qgen vmc: {system.describe()}")

@@ -55,15 +55,27 @@ def test_default_method_and_pcd(capsys):
 @pytest.mark.parametrize(
     ("flags", "message"),
     [
-        pytest.param(["--hidden", "0"], "hidden units ≥ 1, got 0", id="hidden-zero"),
-        pytest.param(["--hidden", "-4"], "hidden units ≥ 1, got -4", id="hidden-negative"),
-        pytest.param(["--cd-k", "0"], "k (cd-k) ≥ 1, got 0", id="cd-k-zero"),
-        pytest.param(["--pcd", "--pcd-k", "0"], "k (cd-k) ≥ 1, got 0", id="pcd-k-zero"),
+        pytest.param(["--hidden", "0"], "units: expected an integer ≥ 1, got 0", id="h0"),
+        pytest.param(
+            ["--hidden", "-4"],
+            "hidden units: expected an integer ≥ 1, got -4",
+            id="hidden-negative",
+        ),
+        pytest.param(["--cd-k", "0"], "CD-k): expected an integer ≥ 1, got 0", id="cd-k-zero"),
+        pytest.param(["--pcd", "--pcd-k", "0"], "CD-k): expected an integer ≥ 1", id="pcd-k-zero"),
         pytest.param(["--pcd-k", "5"], "add --pcd", id="pcd-k-without-pcd"),
-        pytest.param(["--epochs", "0"], "epochs ≥ 1, got 0", id="epochs-zero"),
+        pytest.param(["--epochs", "0"], "epochs: expected an integer ≥ 1, got 0", id="epochs-zero"),
         pytest.param(["--dataset", "moons"], "unknown dataset 'moons'", id="dataset"),
-        pytest.param(["--temperature", "0"], "temperature > 0, got 0.0", id="temperature"),
-        pytest.param(["--learning-rate", "-1"], "learning rate > 0", id="learning-rate"),
+        pytest.param(
+            ["--temperature", "0"],
+            "temperature: expected a finite number > 0, got 0.0",
+            id="temperature",
+        ),
+        pytest.param(
+            ["--learning-rate", "-1"],
+            "learning_rate: expected a finite number > 0",
+            id="learning-rate",
+        ),
         pytest.param(["--resume"], "--resume needs --out", id="resume-without-out"),
     ],
 )

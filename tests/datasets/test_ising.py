@@ -7,7 +7,6 @@ import math
 import pytest
 import torch
 
-from qgen.datasets import DataError
 from qgen.datasets.ising import (
     CRITICAL_TEMPERATURE,
     CheckerboardMetropolis,
@@ -23,6 +22,7 @@ from qgen.datasets.ising import (
     sample_ising,
     spins_from_configs,
 )
+from qgen.errors import DataError
 
 
 def chain_means(values: torch.Tensor, n_chains: int) -> tuple[float, float]:

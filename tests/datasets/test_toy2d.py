@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from qgen.datasets import DataError, toy_density
+from qgen.datasets import toy_density
 from qgen.datasets.toy2d import (
     EightGaussians,
     RadialMixture,
@@ -16,6 +16,7 @@ from qgen.datasets.toy2d import (
     concentric_rings,
     ring,
 )
+from qgen.errors import DataError
 
 NAMES = ["ring", "rings", "moons", "gaussians"]
 

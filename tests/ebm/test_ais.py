@@ -8,12 +8,12 @@ import pytest
 import torch
 
 from qgen.ebm import (
-    EBMError,
     annealed_log_partition,
     base_visible_bias,
     log_partition,
     negative_log_likelihood,
 )
+from qgen.errors import EstimatorError
 from qgen.models.bernoulli_rbm import BernoulliRBM
 
 
@@ -92,11 +92,11 @@ def test_log_partition_chooses_exact_or_ais_and_nll_matches_log_prob():
 
 def test_bad_input():
     rbm = BernoulliRBM(4, 2)
-    with pytest.raises(EBMError, match=r"AIS chains ≥ 2, got 0"):
+    with pytest.raises(EstimatorError, match=r"AIS chains: expected an integer ≥ 2, got 0"):
         annealed_log_partition(rbm, n_chains=0)
-    with pytest.raises(EBMError, match=r"inverse temperatures ≥ 2, got 1"):
+    with pytest.raises(EstimatorError, match=r"temperatures: expected an integer ≥ 2, got 1"):
         annealed_log_partition(rbm, n_betas=1)
-    with pytest.raises(EBMError, match=r"base visible bias of shape \(4,\), got \(3,\)"):
+    with pytest.raises(EstimatorError, match=r"base visible bias of shape \(4,\), got \(3,\)"):
         annealed_log_partition(rbm, base_bias=torch.zeros(3))
     with pytest.raises(ValueError, match="binary values 0/1"):
         base_visible_bias(torch.full((3, 4), 0.5), 4)

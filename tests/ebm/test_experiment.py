@@ -7,9 +7,8 @@ import json
 
 import pytest
 
-from qgen.datasets.base import DataError
-from qgen.ebm import EBMError, EBMExperiment, ising_data, run_ebm
-from qgen.runs import RunDirectoryError
+from qgen.ebm import EBMExperiment, ising_data, run_ebm
+from qgen.errors import ConfigError, DataError, RunDirectoryError
 
 QUICK = {
     "size": "4x4",
@@ -76,13 +75,13 @@ def test_data_are_binary_with_chain_labels():
 @pytest.mark.parametrize(
     ("options", "error", "match"),
     [
-        pytest.param({"hidden": 0}, EBMError, "hidden units ≥ 1, got 0", id="hidden-zero"),
-        pytest.param({"hidden": -3}, EBMError, "hidden units ≥ 1, got -3", id="hidden-negative"),
-        pytest.param({"cd_k": 0}, EBMError, r"k \(cd-k\) ≥ 1, got 0", id="k-zero"),
+        pytest.param({"hidden": 0}, ConfigError, "units: expected an integer ≥ 1, got 0", id="h0"),
+        pytest.param({"hidden": -3}, ConfigError, "units: expected an integer ≥ 1", id="h-"),
+        pytest.param({"cd_k": 0}, ConfigError, r"CD-k\): expected an integer ≥ 1", id="k-zero"),
         pytest.param({"dataset": "mnist"}, DataError, "unknown dataset 'mnist'", id="dataset"),
-        pytest.param({"temperature": -1.0}, EBMError, "temperature > 0", id="temperature"),
+        pytest.param({"temperature": -1.0}, ConfigError, "temperature: expected", id="temperature"),
         pytest.param({"size": "2x2"}, DataError, "lengths ≥ 3", id="size"),
-        pytest.param({"ais_chains": 1}, EBMError, "AIS chains ≥ 2, got 1", id="ais-chains"),
+        pytest.param({"ais_chains": 1}, ConfigError, "chains: expected an integer ≥ 2", id="ais"),
     ],
 )
 def test_bad_settings(options, error, match):

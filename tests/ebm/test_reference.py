@@ -7,9 +7,9 @@ import math
 import pytest
 import torch
 
-from qgen.datasets.base import DataError
 from qgen.datasets.ising import energy_per_site, exact_averages
 from qgen.ebm import ising_thermodynamics
+from qgen.errors import DataError
 
 
 def enumerated_log_partition(length: int, temperature: float) -> float:

@@ -7,8 +7,9 @@ import math
 import pytest
 import torch
 
-from qgen.datasets.base import DataError
-from qgen.ebm import CDConfig, CDTrainer, EBMError, train_rbm
+from qgen.driver import cosine_schedule
+from qgen.ebm import ContrastiveDivergence
+from qgen.errors import DataError, NonFiniteError, TrainingError
 from qgen.models.bernoulli_rbm import BernoulliRBM
 from qgen.runs import RunDirectory
 
@@ -31,6 +32,30 @@ def empirical_entropy(data: torch.Tensor) -> float:
     return float(-(p * p.log()).sum())
 
 
+def train(
+    rbm: BernoulliRBM,
+    data: torch.Tensor,
+    epochs: int = 1,
+    *,
+    lr: float = 0.01,
+    adam: bool = False,
+    cosine: bool = False,
+    run_dir: RunDirectory | None = None,
+    **options,
+) -> list[dict]:
+    """Train by SGD (momentum 0.9) or Adam for ``epochs``, as ``qgen ebm`` builds it."""
+    if adam:
+        optimizer = torch.optim.Adam(rbm.parameters(), lr=lr)
+    else:
+        optimizer = torch.optim.SGD(rbm.parameters(), lr=lr, momentum=0.9)
+    scheduler = cosine_schedule(optimizer, epochs) if cosine else None
+    driver = ContrastiveDivergence(rbm, data, optimizer, scheduler=scheduler, **options)
+    if run_dir is not None and run_dir.resume:
+        driver.restore(run_dir)
+    records = driver.run(epochs, run_dir=run_dir, progress=False)
+    return run_dir.read_log() if run_dir is not None else records
+
+
 def exact_nll(rbm: BernoulliRBM, data: torch.Tensor) -> float:
     with torch.no_grad():
         return -rbm.log_prob(data).mean().item()
@@ -44,12 +69,21 @@ def test_training_decreases_the_exact_nll(method, k):
     rbm = BernoulliRBM(6, 8, torch.float64, generator=torch.Generator().manual_seed(1))
     start = exact_nll(rbm, data)
     assert start == pytest.approx(6 * math.log(2), abs=0.01)  # near-uniform at initialization
-    config = CDConfig(method=method, k=k, epochs=30, batch_size=50, learning_rate=0.05, seed=2)
-    history = train_rbm(rbm, data, config, evaluate=lambda m, e: {"nll": exact_nll(m, data)})
+    records = train(
+        rbm,
+        data,
+        30,
+        lr=0.05,
+        method=method,
+        k=k,
+        batch_size=50,
+        seed=2,
+        evaluate=lambda m, e: {"nll": exact_nll(m, data)},
+    )
     end = exact_nll(rbm, data)
     floor = empirical_entropy(data)
-    assert len(history.records) == 30
-    assert history.records[-1]["nll"] == pytest.approx(end)
+    assert len(records) == 30
+    assert records[-1]["nll"] == pytest.approx(end)
     # Near-uniform (6 log 2 = 4.16 nats) down to within 0.4 nats of the data's own
     # entropy (1.9 nats), and never below it by more than the sampling noise.
     assert end < start - 1.5
@@ -58,75 +92,84 @@ def test_training_decreases_the_exact_nll(method, k):
 
 def test_resume_continues_exactly(tmp_path):
     data = tiny_dataset(200)
-    config = CDConfig(method="pcd", k=2, epochs=4, batch_size=40, learning_rate=0.05, seed=3)
+    config = {"method": "pcd", "k": 2, "batch_size": 40, "lr": 0.05, "seed": 3}
 
     def fresh() -> BernoulliRBM:
         return BernoulliRBM(6, 4, torch.float64, generator=torch.Generator().manual_seed(0))
 
     straight = fresh()
-    train_rbm(straight, data, config)
+    train(straight, data, 4, **config)
     first = fresh()
-    half = CDConfig(**{**config.__dict__, "epochs": 2})
-    train_rbm(first, data, half, RunDirectory(tmp_path / "run"))
+    train(first, data, 2, run_dir=RunDirectory(tmp_path / "run"), **config)
     assert len(RunDirectory(tmp_path / "run", resume=True).read_log()) == 2
     resumed = fresh()
-    history = train_rbm(resumed, data, config, RunDirectory(tmp_path / "run", resume=True))
-    assert [record["epoch"] for record in history.records] == [1, 2, 3, 4]
+    records = train(resumed, data, 4, run_dir=RunDirectory(tmp_path / "run", resume=True), **config)
+    assert [record["epoch"] for record in records] == [1, 2, 3, 4]
     for name, parameter in straight.named_parameters():
         torch.testing.assert_close(dict(resumed.named_parameters())[name], parameter)
 
 
-def test_adam_and_trainer_state():
+def test_adam_and_driver_state():
     data = tiny_dataset(100)
     rbm = BernoulliRBM(6, 3, generator=torch.Generator().manual_seed(0))
-    trainer = CDTrainer(rbm, CDConfig(method="pcd", optimizer="adam", persistent_chains=7))
-    losses = trainer.step(data[:10], torch.Generator().manual_seed(1))
+    adam = torch.optim.Adam(rbm.parameters())
+    driver = ContrastiveDivergence(rbm, data, adam, method="pcd", persistent_chains=7)
+    losses = driver.update(data[:10])
     assert set(losses) == {"free_energy_gap", "reconstruction_error"}
-    assert trainer.chains is not None
-    assert trainer.chains.shape == (7, 6)
-    state = trainer.state_dict()
-    other = CDTrainer(BernoulliRBM(6, 3), CDConfig(method="pcd", optimizer="adam"))
+    assert driver.chains is not None
+    assert driver.chains.shape == (7, 6)
+    state = driver.state_dict()
+    other_rbm = BernoulliRBM(6, 3)
+    other = ContrastiveDivergence(
+        other_rbm, data, torch.optim.Adam(other_rbm.parameters()), method="pcd"
+    )
     other.load_state_dict(state)
-    torch.testing.assert_close(other.chains, trainer.chains)
+    torch.testing.assert_close(other.chains, driver.chains)
 
 
 @pytest.mark.parametrize(
     ("options", "match"),
     [
-        pytest.param({"k": 0}, r"k \(cd-k\) ≥ 1, got 0", id="k-zero"),
-        pytest.param({"epochs": 0}, r"epochs ≥ 1, got 0", id="epochs-zero"),
-        pytest.param({"batch_size": -5}, r"batch size ≥ 1, got -5", id="batch-negative"),
-        pytest.param({"learning_rate": 0.0}, r"learning rate > 0, got 0.0", id="lr-zero"),
-        pytest.param({"method": "mcmc"}, r"unknown training method 'mcmc'", id="method"),
-        pytest.param({"optimizer": "lbfgs"}, r"unknown optimizer 'lbfgs'", id="optimizer"),
-        pytest.param({"momentum": 1.0}, r"momentum in \[0, 1\), got 1.0", id="momentum"),
-        pytest.param({"persistent_chains": 0}, r"persistent chains ≥ 1, got 0", id="chains"),
+        pytest.param(
+            {"k": 0}, r"k \(Gibbs steps of CD-k\): expected an integer ≥ 1, got 0", id="k"
+        ),
+        pytest.param(
+            {"batch_size": -5}, r"batch_size: expected an integer ≥ 1, got -5", id="batch"
+        ),
+        pytest.param(
+            {"method": "mcmc"}, r"method: expected one of cd, pcd, got 'mcmc'", id="method"
+        ),
+        pytest.param(
+            {"persistent_chains": 0}, r"persistent_chains: expected an integer ≥ 1", id="chains"
+        ),
     ],
 )
-def test_bad_config(options, match):
-    with pytest.raises(EBMError, match=match):
-        CDConfig(**options)
+def test_bad_settings(options, match):
+    rbm = BernoulliRBM(6, 3)
+    with pytest.raises(TrainingError, match=match):
+        ContrastiveDivergence(rbm, tiny_dataset(10), torch.optim.SGD(rbm.parameters()), **options)
 
 
 def test_bad_data():
     rbm = BernoulliRBM(6, 3)
     spins = 1 - 2 * tiny_dataset(20)
     with pytest.raises(DataError, match=r"expected binary values 0/1.*\(1 - s\) / 2.*-1\.0"):
-        train_rbm(rbm, spins, CDConfig(epochs=1))
+        train(rbm, spins)
     with pytest.raises(DataError, match="expected 6 features per sample, got 5"):
-        train_rbm(rbm, torch.zeros(4, 5), CDConfig(epochs=1))
+        train(rbm, torch.zeros(4, 5))
     with pytest.raises(DataError, match="at least one sample"):
-        train_rbm(rbm, torch.zeros(0, 6), CDConfig(epochs=1))
-    with pytest.raises(EBMError, match="expected a BernoulliRBM, got Linear"):
-        CDTrainer(torch.nn.Linear(2, 2), CDConfig())  # type: ignore[arg-type]
+        train(rbm, torch.zeros(0, 6))
+    linear = torch.nn.Linear(2, 2)
+    with pytest.raises(TrainingError, match="expected a BernoulliRBM, got Linear"):
+        ContrastiveDivergence(linear, torch.zeros(2, 2), torch.optim.SGD(linear.parameters()))  # type: ignore[arg-type]
 
 
 def test_divergence_is_reported():
     rbm = BernoulliRBM(6, 3)
     with torch.no_grad():
         rbm.weights.fill_(float("nan"))
-    with pytest.raises(EBMError, match="diverged at epoch 1"):
-        train_rbm(rbm, tiny_dataset(20), CDConfig(epochs=1))
+    with pytest.raises(NonFiniteError, match="epoch 1: parameter 'weights' became NaN"):
+        train(rbm, tiny_dataset(20))
 
 
 def test_symmetric_training_keeps_the_spin_flip_symmetry():
@@ -134,7 +177,7 @@ def test_symmetric_training_keeps_the_spin_flip_symmetry():
     rbm = BernoulliRBM(
         6, 4, torch.float64, weight_std=0.5, generator=torch.Generator().manual_seed(0)
     )
-    train_rbm(rbm, data, CDConfig(epochs=3, symmetric=True, optimizer="adam", learning_rate=0.05))
+    train(rbm, data, 3, symmetric=True, adam=True, lr=0.05)
     with torch.no_grad():
         torch.testing.assert_close(rbm.log_prob(data), rbm.log_prob(1 - data), rtol=0, atol=1e-12)
         torch.testing.assert_close(rbm.visible_bias, -0.5 * rbm.weights.sum(0))
@@ -165,13 +208,12 @@ def test_symmetric_gradient_is_the_gradient_through_the_tie():
 
 
 def test_cosine_schedule():
-    config = CDConfig(epochs=4, cosine=True, learning_rate=0.1, optimizer="adam")
-    history = train_rbm(BernoulliRBM(6, 3), tiny_dataset(50), config)
-    rates = [record["learning_rate"] for record in history.records]
+    records = train(BernoulliRBM(6, 3), tiny_dataset(50), 4, cosine=True, lr=0.1, adam=True)
+    rates = [record["learning_rate"] for record in records]
     expected = [0.05 * (1 + math.cos(math.pi * (e - 1) / 4)) for e in (1, 2, 3, 4)]
     assert rates == pytest.approx(expected, rel=1e-12)
-    constant = train_rbm(BernoulliRBM(6, 3), tiny_dataset(50), CDConfig(epochs=2))
-    assert [record["learning_rate"] for record in constant.records] == [0.01, 0.01]
+    constant = train(BernoulliRBM(6, 3), tiny_dataset(50), 2)
+    assert [record["learning_rate"] for record in constant] == [0.01, 0.01]
 
 
 def test_symmetry_augmentation_spreads_probability_over_the_orbit():
@@ -189,8 +231,8 @@ def test_symmetry_augmentation_spreads_probability_over_the_orbit():
     spread = {}
     for augment in (False, True):
         rbm = BernoulliRBM(9, 12, torch.float64, generator=torch.Generator().manual_seed(0))
-        config = CDConfig(k=5, epochs=40, batch_size=20, learning_rate=0.05, seed=1)
-        train_rbm(rbm, data, config, symmetries=perms if augment else None)
+        symmetries = perms if augment else None
+        train(rbm, data, 40, k=5, batch_size=20, lr=0.05, seed=1, symmetries=symmetries)
         with torch.no_grad():
             log_p = rbm.log_prob(orbit)
         spread[augment] = float(log_p.max() - log_p.min())
@@ -210,5 +252,5 @@ def test_symmetry_augmentation_spreads_probability_over_the_orbit():
 )
 def test_bad_symmetries(symmetries, match):
     rbm = BernoulliRBM(6, 3, generator=torch.Generator().manual_seed(0))
-    with pytest.raises(EBMError, match=match):
-        train_rbm(rbm, tiny_dataset(20), CDConfig(epochs=1), symmetries=symmetries)
+    with pytest.raises(TrainingError, match=match):
+        train(rbm, tiny_dataset(20), symmetries=symmetries)

@@ -8,11 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from qgen.datasets import DataError
 from qgen.datasets.ising import configs_from_spins, sample_ising
-from qgen.errors import ConfigError
+from qgen.errors import ConfigError, DataError
 from qgen.generative.autoencoders import Autoencoder, VariationalAutoencoder
-from qgen.generative.training import LikelihoodLearner, TrainingConfig, fit
+from qgen.generative.training import LikelihoodTrainer
 
 
 def vae(
@@ -75,12 +74,13 @@ def test_short_training_lowers_the_loss_on_ising(kind):
     data = ising_bits(600)
     torch.manual_seed(0)
     model = kind(16, latent=2, hidden=32, likelihood="bernoulli")
-    learner = LikelihoodLearner(model, learning_rate=3e-3)
-    before = learner.validation_loss(data[500:])
-    result = fit(learner, data[:500], data[500:], TrainingConfig(epochs=15, batch_size=50))
-    assert result.best_loss < before - 1.0
+    trainer = LikelihoodTrainer(model, data[:500], data[500:], lr=3e-3, batch_size=50)
+    before = trainer.validation_loss(data[500:])
+    trainer.run(15, progress=False)
+    best = trainer.early_stopping.best_value
+    assert best < before - 1.0
     # below the 16 log 2 nats of uniform bits
-    assert result.best_loss < 16 * math.log(2)
+    assert best < 16 * math.log(2)
 
 
 def test_seeds_reproduce():
@@ -89,7 +89,7 @@ def test_seeds_reproduce():
     def train(seed: int) -> list[torch.Tensor]:
         torch.manual_seed(seed)
         model = VariationalAutoencoder(16, 2, hidden=8, likelihood="bernoulli")
-        fit(LikelihoodLearner(model), data, data, TrainingConfig(2, 50, seed=seed))
+        LikelihoodTrainer(model, data, data, batch_size=50, seed=seed).run(2, progress=False)
         return [p.detach().clone() for p in model.parameters()]
 
     assert all(torch.equal(a, b) for a, b in zip(train(3), train(3), strict=True))

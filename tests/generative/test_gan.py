@@ -8,10 +8,9 @@ import pytest
 import torch
 from torch import nn
 
-from qgen.datasets import DataError
-from qgen.errors import ConfigError
+from qgen.errors import ConfigError, DataError
 from qgen.generative.gan import GAN, discriminator_loss, generator_loss, gradient_penalty
-from qgen.generative.training import GANLearner, TrainingConfig, fit
+from qgen.generative.training import GANTrainer
 
 
 def test_losses_at_known_logits():
@@ -45,13 +44,21 @@ def ring_data(n: int, seed: int) -> torch.Tensor:
 def train(seed: int, loss: str = "nonsaturating", epochs: int = 12) -> tuple[GAN, list[float]]:
     torch.manual_seed(seed)
     gan = GAN(2, latent=4, hidden=32, layers=2, loss=loss)
-    learner = GANLearner(gan, learning_rate=2e-3, critic_steps=1 if loss == "nonsaturating" else 3)
     data = ring_data(640, 0)
-    before = learner.validation_loss(data[512:])
-    result = fit(
-        learner, data[:512], data[512:], TrainingConfig(epochs, 64, patience=None, seed=seed)
+    steps = 1 if loss == "nonsaturating" else 3
+    trainer = GANTrainer(
+        gan,
+        data[:512],
+        data[512:],
+        lr=2e-3,
+        critic_steps=steps,
+        batch_size=64,
+        patience=None,
+        seed=seed,
     )
-    return gan, [before, *[r["valid_loss"] for r in result.history]]
+    before = trainer.validation_loss(data[512:])
+    records = trainer.run(epochs, progress=False)
+    return gan, [before, *[r["valid_loss"] for r in records]]
 
 
 @pytest.mark.parametrize("loss", ["nonsaturating", "wgan-gp"])
@@ -89,7 +96,7 @@ def test_training_refuses_data_of_the_wrong_dimension():
     gan = GAN(2, latent=2, hidden=8)
     data = torch.zeros(20, 3)
     with pytest.raises(DataError, match="expected 2 features per sample, got 3"):
-        fit(GANLearner(gan), data, data, TrainingConfig(1, 10))
+        GANTrainer(gan, data, data)
 
 
 @pytest.mark.parametrize(

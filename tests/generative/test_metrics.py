@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from qgen.datasets import DataError
+from qgen.errors import DataError
 from qgen.generative.metrics import energy_distance, energy_distance_baseline, mode_coverage
 
 

@@ -12,9 +12,10 @@ import pytest
 import torch
 from model_zoo import N_SITES, assert_samples_follow_the_model, make, zoo_params
 
+from qgen.errors import ModelError
 from qgen.hilbert import all_configs
 from qgen.lattice import Chain, Square
-from qgen.models import RNN, RNN2D, ModelError, Transformer, build_model, ones_for_magnetization
+from qgen.models import RNN, RNN2D, Transformer, build_model, ones_for_magnetization
 
 ALL = all_configs(N_SITES)
 

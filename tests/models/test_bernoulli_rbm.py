@@ -11,7 +11,8 @@ import math
 import pytest
 import torch
 
-from qgen.models.bernoulli_rbm import MAX_ENUMERATED_UNITS, BernoulliRBM, RBMError
+from qgen.errors import ModelError
+from qgen.models.bernoulli_rbm import MAX_ENUMERATED_UNITS, BernoulliRBM
 
 
 def bits(n: int) -> torch.Tensor:
@@ -178,28 +179,28 @@ def test_float32_model_and_state_dict_round_trip():
     ],
 )
 def test_bad_construction(build, match):
-    with pytest.raises(RBMError, match=match):
+    with pytest.raises(ModelError, match=match):
         build()
 
 
 def test_bad_input():
     rbm = BernoulliRBM(4, 2)
     with pytest.raises(
-        RBMError, match=r"binary visible units \(0 or 1\), got values such as \[0.5"
+        ModelError, match=r"binary visible units \(0 or 1\), got values such as \[0.5"
     ):
         rbm.free_energy(torch.tensor([[0.5, 1.0, 0.0, 0.0]]))
-    with pytest.raises(RBMError, match=r"binary visible units.*-1"):
+    with pytest.raises(ModelError, match=r"binary visible units.*-1"):
         rbm.free_energy(torch.tensor([[1, -1, 1, 1]]))
-    with pytest.raises(RBMError, match=r"shape \(\.\.\., 4\), got shape \(2, 5\)"):
+    with pytest.raises(ModelError, match=r"shape \(\.\.\., 4\), got shape \(2, 5\)"):
         rbm.hidden_probabilities(torch.zeros(2, 5))
-    with pytest.raises(RBMError, match=r"hidden units of shape \(\.\.\., 2\)"):
+    with pytest.raises(ModelError, match=r"hidden units of shape \(\.\.\., 2\)"):
         rbm.visible_probabilities(torch.zeros(2, 4))
-    with pytest.raises(RBMError, match="initial chains of shape"):
+    with pytest.raises(ModelError, match="initial chains of shape"):
         rbm.sample(3, initial=torch.zeros(2, 4))
-    with pytest.raises(RBMError, match="Gibbs steps"):
+    with pytest.raises(ModelError, match="Gibbs steps"):
         rbm.sample(3, n_steps=-1)
-    with pytest.raises(RBMError, match="samples, got 0"):
+    with pytest.raises(ModelError, match="samples, got 0"):
         rbm.sample(0)
     big = BernoulliRBM(30, 25, weight_std=0.0)
-    with pytest.raises(RBMError, match=rf"≤ {MAX_ENUMERATED_UNITS}, got min\(30, 25\) = 25"):
+    with pytest.raises(ModelError, match=rf"≤ {MAX_ENUMERATED_UNITS}, got min\(30, 25\) = 25"):
         big.exact_log_partition()

@@ -7,7 +7,7 @@ import torch
 from model_zoo import VARIANTS, make
 from torch import nn
 
-from qgen.models import ModelError
+from qgen.errors import ModelError
 from qgen.models.layer_jacobian import layerwise_log_derivatives
 from qgen.vmc.sr import log_derivatives, vmapped_log_derivatives
 

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 import torch
 
+from qgen.errors import ModelError
 from qgen.hilbert import all_configs
 from qgen.lattice import Chain, Square
-from qgen.models import RBM, ModelError, SymmetricRBM, build_model, log_cosh
+from qgen.models import RBM, SymmetricRBM, build_model, log_cosh
 from qgen.vmc.sr import vmapped_log_derivatives
 
 

@@ -7,8 +7,8 @@ import math
 import pytest
 import torch
 
+from qgen.errors import ModelError
 from qgen.hilbert import all_configs, configs_to_indices
-from qgen.models.autoregressive import ModelError
 from qgen.models.rbm_state import RBMState
 
 

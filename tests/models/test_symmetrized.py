@@ -8,14 +8,16 @@ import pytest
 import torch
 from model_zoo import N_SITES, ZOO, assert_samples_follow_the_model, make
 
+from qgen.errors import ModelError
+from qgen.estimators import local_values
 from qgen.exact import diagonalize
 from qgen.hilbert import all_configs, configs_to_indices
 from qgen.lattice import Chain, Square
-from qgen.models import ModelError, SymmetrizedModel, build_model, symmetrized
+from qgen.models import SymmetrizedModel, build_model, symmetrized
 from qgen.models.layer_jacobian import layerwise_log_derivatives
 from qgen.operators.hamiltonians import heisenberg
 from qgen.sampling import AutoregressiveSampler
-from qgen.vmc import SR, VMC, local_values
+from qgen.vmc import SR, VMC
 from qgen.vmc.sr import vmapped_log_derivatives
 
 ALL = all_configs(N_SITES)

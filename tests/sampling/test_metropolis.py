@@ -7,12 +7,13 @@ import math
 import pytest
 import torch
 
+from qgen.errors import SamplerError
+from qgen.estimators import local_values, statistics
 from qgen.hilbert import MagnetizationSector, all_configs, configs_to_indices
 from qgen.lattice import Chain
 from qgen.models import RBM
 from qgen.operators.hamiltonians import heisenberg
-from qgen.sampling import ExactSampler, MetropolisSampler, SamplerError, statistics
-from qgen.vmc import local_values
+from qgen.sampling import ExactSampler, MetropolisSampler
 
 N = 8
 BONDS = Chain(N).bonds()

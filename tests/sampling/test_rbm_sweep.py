@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+from qgen.errors import SamplerError
 from qgen.hilbert import all_configs
 from qgen.lattice import Chain, Square
 from qgen.models import RBM
@@ -15,7 +16,6 @@ from qgen.sampling import MetropolisSampler
 from qgen.sampling import rbm_sweep as sweep_module
 from qgen.sampling.rbm_sweep import _log_abs_cosh, rbm_sweep
 from qgen.sampling.rbm_sweep_compiled import compiled_sweep
-from qgen.sampling.samplers import SamplerError
 
 needs_numba = pytest.mark.skipif(compiled_sweep() is None, reason="Numba is not installed")
 

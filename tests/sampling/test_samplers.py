@@ -9,14 +9,10 @@ import torch
 from model_zoo import make
 from scipy import stats as scipy_stats
 
+from qgen.errors import SamplerError
+from qgen.estimators import statistics, v_score
 from qgen.hilbert import MagnetizationSector, configs_to_indices
-from qgen.sampling import (
-    AutoregressiveSampler,
-    ExactSampler,
-    SamplerError,
-    statistics,
-    v_score,
-)
+from qgen.sampling import AutoregressiveSampler, ExactSampler
 
 
 def test_exact_sampler_histogram_matches_the_probabilities():

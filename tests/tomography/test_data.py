@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from qgen.datasets.base import DataError
-from qgen.errors import QgenError
+from qgen.errors import DataError, QgenError
 from qgen.exact import (
     expectation,
     measurement_probabilities,

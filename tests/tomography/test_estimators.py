@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 
+from qgen.errors import EstimatorError
 from qgen.exact import (
     expectation,
     ground_state,
@@ -26,7 +27,6 @@ from qgen.models.registry import build_model
 from qgen.operators.hamiltonians import transverse_field_ising
 from qgen.operators.observables import correlation, magnetization
 from qgen.tomography.estimators import (
-    EstimatorError,
     ExactWaveFunction,
     correlator,
     exact_values,

@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 import torch
 
+from qgen.errors import DataError
 from qgen.exact import rotate_to_basis
 from qgen.hilbert import all_configs, configs_to_indices
 from qgen.models import RNN
-from qgen.tomography.rotations import BasisError, basis_codes, log_amplitudes, log_probabilities
+from qgen.tomography.rotations import basis_codes, log_amplitudes, log_probabilities
 
 
 class StateVector(torch.nn.Module):
@@ -82,11 +83,11 @@ def test_codes_and_bad_input() -> None:
     assert basis_codes(None, 1, 2).tolist() == [[0, 0]]
     model = StateVector(random_state(2, seed=0))
     x = torch.zeros(3, 2, dtype=torch.long)
-    with pytest.raises(BasisError, match=r"letters X, Y or Z, got \['Q'\]"):
+    with pytest.raises(DataError, match=r"letters X, Y or Z, got \['Q'\]"):
         log_amplitudes(model, x, "QZ")
-    with pytest.raises(BasisError, match=r"shape \(3, 2\).*got shape \(3, 3\)"):
+    with pytest.raises(DataError, match=r"shape \(3, 2\).*got shape \(3, 3\)"):
         log_amplitudes(model, x, "ZZZ")
-    with pytest.raises(BasisError, match="integer outcomes"):
+    with pytest.raises(DataError, match="integer outcomes"):
         log_amplitudes(model, x.double(), "ZZ")
 
 
@@ -152,5 +153,5 @@ def test_depolarization_in_mixed_batches_and_its_range() -> None:
     ]
     np.testing.assert_allclose(got.exp().numpy(), expected, atol=1e-12, rtol=0)
     for bad in (-0.1, 1.0, float("nan")):
-        with pytest.raises(BasisError, match=r"depolarization in \[0, 1\)"):
+        with pytest.raises(DataError, match=r"depolarization in \[0, 1\)"):
             log_probabilities(StateVector(psi), x, bases, depolarization=bad)

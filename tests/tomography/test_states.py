@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qgen.datasets.base import DataError
+from qgen.errors import DataError
 from qgen.exact import (
     expectation,
     measurement_probabilities,

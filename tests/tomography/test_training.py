@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 import torch
 
+from qgen.errors import TrainingError
 from qgen.exact import ground_state, sample_measurements
 from qgen.hilbert import configs_to_indices
 from qgen.lattice import Chain
@@ -25,11 +26,7 @@ from qgen.models.rbm_state import RBMState
 from qgen.operators.hamiltonians import transverse_field_ising
 from qgen.runs import RunDirectory
 from qgen.tomography.estimators import fidelity
-from qgen.tomography.losses import (
-    TrainingError,
-    exact_log_partition,
-    negative_log_likelihood,
-)
+from qgen.tomography.losses import exact_log_partition, negative_log_likelihood
 from qgen.tomography.states import pairwise_bases, w_state_with_phases
 from qgen.tomography.training import TomographyTrainer
 
@@ -154,10 +151,10 @@ def test_early_stopping_returns_to_the_best_epoch() -> None:
     for group in trainer.optimizer.param_groups:
         group["lr"] = 0.3
     records = trainer.run(60, progress=False)
-    assert trainer.stopped_early
+    assert trainer.stopped
     assert len(records) < 60
     best = min(records, key=lambda r: r["validation_nll"])
-    assert trainer.best_epoch == best["epoch"]
+    assert trainer.best_step == best["epoch"]
     assert records[-1]["epoch"] - best["epoch"] == 2
     assert trainer.nll(*trainer.validation) == pytest.approx(best["validation_nll"], abs=1e-6)
 
@@ -281,9 +278,11 @@ def test_depolarization_annealing_bad_input() -> None:
     optimizer = torch.optim.Adam(model.parameters())
     good = Data(torch.zeros(3, 4, dtype=torch.long), None)
     for bad in (1.0, -0.5):
-        with pytest.raises(TrainingError, match=r"initial depolarization in \[0, 1\), got"):
+        with pytest.raises(
+            TrainingError, match=r"depolarization: expected a finite number in \[0, 1\)"
+        ):
             TomographyTrainer(model, good, None, optimizer, anneal_depolarization=bad)
-    with pytest.raises(TrainingError, match="non-negative anneal_epochs, got -1"):
+    with pytest.raises(TrainingError, match="anneal_epochs: expected an integer ≥ 0, got -1"):
         TomographyTrainer(model, good, None, optimizer, anneal_epochs=-1)
     with pytest.raises(TrainingError, match="needs anneal_epochs > 0"):
         TomographyTrainer(model, good, None, optimizer, anneal_depolarization=0.5)

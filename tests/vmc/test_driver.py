@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from qgen.errors import NonFiniteError, TrainingError
 from qgen.exact import diagonalize
 from qgen.hilbert import all_configs
 from qgen.lattice import Chain
@@ -12,7 +13,7 @@ from qgen.models import RNN
 from qgen.operators.hamiltonians import heisenberg, transverse_field_ising
 from qgen.runs import RunDirectory
 from qgen.sampling import AutoregressiveSampler, ExactSampler
-from qgen.vmc import SR, VMC, NonFiniteError, VMCError, clip_local_energies
+from qgen.vmc import SR, VMC, clip_local_energies
 
 
 def _heisenberg6():
@@ -110,7 +111,7 @@ def test_a_nan_stops_the_run_and_keeps_the_last_checkpoint(tmp_path):
         model.amplitude_head.bias.fill_(float("nan"))
     with pytest.raises(NonFiniteError, match="iteration 2"):
         driver.run(4, run_dir=run_dir, progress=False)
-    assert RunDirectory(tmp_path / "run", resume=True).load_checkpoint()["iteration"] == 2
+    assert RunDirectory(tmp_path / "run", resume=True).load_checkpoint()["steps"] == 2
 
 
 def test_annealing_records_temperature_and_free_energy():
@@ -138,12 +139,12 @@ def test_bad_driver_arguments():
     hamiltonian, _ = _heisenberg6()
     model = RNN(6, hidden=4)
     optimizer = torch.optim.Adam(model.parameters())
-    with pytest.raises(VMCError, match="positive number of samples"):
+    with pytest.raises(TrainingError, match="n_samples: expected an integer ≥ 1, got 0"):
         VMC(hamiltonian, model, AutoregressiveSampler(model), optimizer, 0)
-    with pytest.raises(VMCError, match="the model has 6 sites but the Hamiltonian acts on 8"):
+    with pytest.raises(TrainingError, match="the model has 6 sites but the Hamiltonian acts on 8"):
         VMC(heisenberg(Chain(8), 1.0), model, AutoregressiveSampler(model), optimizer, 10)
     driver = VMC(hamiltonian, model, AutoregressiveSampler(model), optimizer, 10)
-    with pytest.raises(VMCError, match="non-negative number of iterations"):
+    with pytest.raises(TrainingError, match="number of steps: expected an integer ≥ 0"):
         driver.run(-1)
 
 
@@ -176,5 +177,5 @@ def test_clip_local_energies_pulls_outliers_to_the_median_band():
     clipped = clip_local_energies(complex_values, 1.0)
     torch.testing.assert_close(clipped.imag, complex_values.imag)
     assert float(clipped.real[-1]) == pytest.approx(23.2)
-    with pytest.raises(VMCError, match="positive clipping width"):
+    with pytest.raises(TrainingError, match="clip_width: expected a finite number > 0"):
         clip_local_energies(values, 0.0)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from qgen.estimators import local_values
 from qgen.exact import diagonalize
 from qgen.hilbert import all_configs, configs_to_indices
 from qgen.lattice import Chain
@@ -13,7 +14,7 @@ from qgen.models import RBM, SymmetricRBM
 from qgen.operators.hamiltonians import heisenberg, transverse_field_ising
 from qgen.runs import RunDirectory
 from qgen.sampling import ExactSampler, MetropolisSampler
-from qgen.vmc import SR, VMC, local_values
+from qgen.vmc import SR, VMC
 
 
 @pytest.mark.parametrize(

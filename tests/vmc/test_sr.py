@@ -7,8 +7,9 @@ import pytest
 import torch
 from model_zoo import make
 
+from qgen.errors import TrainingError
 from qgen.hilbert import distinct_rows
-from qgen.vmc import SR, SRError, log_derivatives, surrogate_loss
+from qgen.vmc import SR, log_derivatives, surrogate_loss
 from qgen.vmc.sr import SR_METHODS, gram, vmapped_log_derivatives
 
 
@@ -154,19 +155,19 @@ def test_spring_step_solves_its_regularized_least_squares(method, complex_case, 
 
 
 def test_bad_sr_arguments():
-    with pytest.raises(SRError, match=r"momentum in \[0, 1\)"):
+    with pytest.raises(TrainingError, match=r"momentum in \[0, 1\)"):
         SR(momentum=1.0)
     sr = SR(momentum=0.5)
     sr.solve(torch.ones(3, 2, dtype=torch.float64), torch.arange(3.0, dtype=torch.float64))
-    with pytest.raises(SRError, match="previous SR step has 2 parameters"):
+    with pytest.raises(TrainingError, match="previous SR step has 2 parameters"):
         sr.solve(torch.ones(3, 4, dtype=torch.float64), torch.arange(3.0, dtype=torch.float64))
-    with pytest.raises(SRError, match="non-negative diagonal shift"):
+    with pytest.raises(TrainingError, match="non-negative diagonal shift"):
         SR(-1.0)
-    with pytest.raises(SRError, match="expected an SR method"):
+    with pytest.raises(TrainingError, match="expected an SR method"):
         SR(method="cg")
-    with pytest.raises(SRError, match="expected 3 local values"):
+    with pytest.raises(TrainingError, match="expected 3 local values"):
         SR().solve(torch.zeros(3, 2, dtype=torch.float64), torch.zeros(4, dtype=torch.float64))
-    with pytest.raises(SRError, match="one row index per sample"):
+    with pytest.raises(TrainingError, match="one row index per sample"):
         SR().solve(
             torch.zeros(3, 2, dtype=torch.float64),
             torch.zeros(4, dtype=torch.float64),

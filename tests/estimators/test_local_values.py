@@ -6,11 +6,11 @@ import pytest
 import torch
 from model_zoo import N_SITES, ZOO, make
 
+from qgen.estimators import local_values
 from qgen.hilbert import all_configs, configs_to_indices
 from qgen.lattice import Chain, Square
 from qgen.operators import observables
 from qgen.operators.hamiltonians import heisenberg, transverse_field_ising
-from qgen.vmc import local_values
 
 ALL = all_configs(N_SITES)
 

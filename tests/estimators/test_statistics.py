@@ -7,8 +7,8 @@ import math
 import pytest
 import torch
 
-from qgen.errors import QgenError
-from qgen.sampling import integrated_autocorrelation_time, split_r_hat, statistics
+from qgen.errors import EstimatorError, QgenError
+from qgen.estimators import integrated_autocorrelation_time, mean_and_error, split_r_hat, statistics
 
 
 def _ar1(phi: float, n_chains: int, length: int, seed: int) -> torch.Tensor:
@@ -99,3 +99,21 @@ def test_error_of_a_complex_mean_is_that_of_its_real_part():
     stats = statistics(torch.complex(real, imaginary))
     assert stats.error == pytest.approx(statistics(real).error)
     assert stats.variance == pytest.approx(float(real.var() + imaginary.var()), rel=1e-9)
+
+
+def test_mean_and_error_independent_and_by_chain():
+    values = torch.tensor([1.0, 2.0, 3.0, 4.0])
+    result = mean_and_error(values)
+    assert result["value"] == 2.5
+    assert result["error"] == pytest.approx(math.sqrt(5 / 3) / 2)
+    # Two chains, perfectly correlated within each: the error is that of the two chain
+    # means (1.5 and 3.5): std([1.5, 3.5]) / sqrt(2) = 1.
+    chained = mean_and_error(values, torch.tensor([0, 0, 1, 1]))
+    assert chained["value"] == 2.5
+    assert chained["error"] == pytest.approx(1.0)
+    with pytest.raises(EstimatorError, match="at least two values for an error bar, got 1"):
+        mean_and_error(torch.zeros(1))
+    with pytest.raises(EstimatorError, match="at least two independent chains, got one"):
+        mean_and_error(values, torch.zeros(4))
+    with pytest.raises(EstimatorError, match=r"one chain label per value \(4\), got 3"):
+        mean_and_error(values, torch.zeros(3))

@@ -38,11 +38,12 @@ from typing import Any
 
 import torch
 
-from qgen.errors import QgenError
+from qgen.errors import EstimatorError
 
 __all__ = [
     "Stats",
     "integrated_autocorrelation_time",
+    "mean_and_error",
     "split_r_hat",
     "statistics",
     "v_score",
@@ -84,7 +85,7 @@ def statistics(values: torch.Tensor) -> Stats:
     from the spread of the chain means (the chains are independent of each other); one
     sample per chain is a set of independent samples."""
     if values.ndim not in (1, 2) or values.numel() == 0:
-        raise QgenError(
+        raise EstimatorError(
             "expected a non-empty tensor of samples of shape (n,) or (n_chains, length), "
             f"got shape {tuple(values.shape)}"
         )
@@ -120,7 +121,7 @@ def statistics(values: torch.Tensor) -> Stats:
 
 def _check_chains(chains: torch.Tensor, minimum: int) -> torch.Tensor:
     if chains.ndim != 2 or chains.shape[1] < minimum or chains.is_complex():
-        raise QgenError(
+        raise EstimatorError(
             f"expected real chains of shape (n_chains, length >= {minimum}), "
             f"got {'complex ' if chains.is_complex() else ''}shape {tuple(chains.shape)}"
         )
@@ -189,3 +190,43 @@ def v_score(stats: Stats, n_sites: int) -> float:
     if stats.mean == 0:
         return math.nan
     return n_sites * stats.variance / stats.mean**2
+
+
+def mean_and_error(values: torch.Tensor, chains: torch.Tensor | None = None) -> dict[str, float]:
+    r"""``{"value": mean, "error": standard error}`` of real values, in float64.
+
+    Without ``chains`` the values are independent: :math:`\sigma_{\bar x} = s/\sqrt N`.
+    Values with the same ``chains`` label come from one Markov chain and are correlated;
+    only different chains are independent. With :math:`S_c, n_c` the sum and count of
+    chain c among C chains,
+
+    .. math:: \sigma^2_{\bar x} = \frac{C}{C-1}\,\frac{\sum_c (S_c - n_c \bar x)^2}{N^2},
+
+    which for equal :math:`n_c` is the variance of the C chain means over C.
+
+    Raises:
+        EstimatorError: fewer than two values, or fewer than two chains: an error bar
+            needs two independent estimates, and a reported 0 would be a wrong number.
+
+    >>> mean_and_error(torch.tensor([1.0, 3.0]))
+    {'value': 2.0, 'error': 1.0}
+    """
+    x = values.detach().to(torch.float64).flatten()
+    if x.numel() < 2:
+        raise EstimatorError(f"expected at least two values for an error bar, got {x.numel()}")
+    mean = x.mean()
+    if chains is None:
+        return {"value": float(mean), "error": float(x.std()) / math.sqrt(x.numel())}
+    labels = chains.flatten()
+    if labels.numel() != x.numel():
+        raise EstimatorError(
+            f"expected one chain label per value ({x.numel()}), got {labels.numel()}"
+        )
+    _, label = torch.unique(labels, return_inverse=True)
+    n_chains = int(label.max()) + 1
+    if n_chains < 2:
+        raise EstimatorError("expected values from at least two independent chains, got one")
+    sums = torch.zeros(n_chains, dtype=torch.float64).index_add_(0, label, x)
+    counts = torch.bincount(label, minlength=n_chains).to(torch.float64)
+    spread = ((sums - counts * mean) ** 2).sum() * n_chains / (n_chains - 1)
+    return {"value": float(mean), "error": float(spread.sqrt()) / x.numel()}
