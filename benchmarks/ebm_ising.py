@@ -26,7 +26,7 @@ from _generative_common import emit, log, meta
 
 from qgen.ebm import (
     ContrastiveDivergence,
-    EBMExperiment,
+    EBMOptions,
     annealed_log_partition,
     base_visible_bias,
     ising_data,
@@ -35,7 +35,7 @@ from qgen.ebm import (
 from qgen.models.bernoulli_rbm import BernoulliRBM
 
 
-def ising_record(experiment: EBMExperiment) -> dict[str, Any]:
+def ising_record(experiment: EBMOptions) -> dict[str, Any]:
     log(f"ising: T = {experiment.temperature}, {experiment.epochs} epochs")
     summary = run_ebm(experiment)
     ising = summary["ising"]
@@ -76,7 +76,7 @@ def ising_record(experiment: EBMExperiment) -> dict[str, Any]:
 
 
 def ais_records(hidden: int, epochs: int, betas: list[int], seed: int = 0) -> list[dict[str, Any]]:
-    experiment = EBMExperiment(temperature=2.269, seed=seed)
+    experiment = EBMOptions(temperature=2.269, seed=seed)
     train, _, _ = ising_data(experiment)
     rbm = BernoulliRBM(64, hidden, generator=torch.Generator().manual_seed(seed))
     adam = torch.optim.Adam(rbm.parameters(), lr=3e-3)
@@ -139,7 +139,7 @@ def main() -> None:
         for record in ais_records(hidden, 2 if quick else 20, [100] if quick else [1000, 5000]):
             emit(record)
     for temperature in args.temperatures:
-        experiment = EBMExperiment(
+        experiment = EBMOptions(
             temperature=temperature,
             samples=2000 if quick else args.samples,
             test_samples=1000 if quick else 5_000,
@@ -148,7 +148,7 @@ def main() -> None:
             cd_k=10,
             epochs=2 if quick else args.epochs,
             optimizer="adam",
-            learning_rate=3e-3,
+            lr=3e-3,
             weight_decay=args.weight_decay,
             symmetric=True,
             augment=args.augment,

@@ -29,7 +29,7 @@ from pathlib import Path
 import torch
 from _generative_common import emit, log, meta
 
-from qgen.generative.experiment import Experiment, run_experiment
+from qgen.generative.experiment import GenerativeOptions, run_experiment
 
 
 def main() -> None:
@@ -49,7 +49,7 @@ def main() -> None:
     for dataset in args.datasets:
         for flow in args.flows:
             log(f"{flow} on {dataset} ...")
-            experiment = Experiment(
+            experiment = GenerativeOptions(
                 model="flow",
                 dataset=dataset,
                 flow=flow,

@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 from _generative_common import emit, log, meta
 
-from qgen.generative.experiment import Experiment, run_experiment
+from qgen.generative.experiment import GenerativeOptions, run_experiment
 
 
 def main() -> None:
@@ -37,7 +37,7 @@ def main() -> None:
     root = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="qgen-gan-"))
     for loss in args.losses:
         log(f"GAN ({loss}) on gaussians ...")
-        experiment = Experiment(
+        experiment = GenerativeOptions(
             model="gan",
             dataset="gaussians",
             gan_loss=loss,
@@ -47,7 +47,7 @@ def main() -> None:
             patience=args.epochs,
             seed=args.seed,
             hidden=128,
-            learning_rate=1e-3 if loss == "nonsaturating" else 5e-4,
+            lr=1e-3 if loss == "nonsaturating" else 5e-4,
         )
         summary = run_experiment(experiment, root / f"gan-{loss}")
         coverage, distance = summary["mode_coverage"], summary["energy_distance"]

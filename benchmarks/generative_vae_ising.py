@@ -31,7 +31,7 @@ from qgen.datasets.ising import (
     magnetization,
     onsager_entropy_per_site,
 )
-from qgen.generative.experiment import Experiment, run_experiment, split_data
+from qgen.generative.experiment import GenerativeOptions, run_experiment, split_data
 
 
 def wasserstein_1d(a: torch.Tensor, b: torch.Tensor, n: int = 2000) -> float:
@@ -57,7 +57,7 @@ def main() -> None:
     root = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="qgen-vae-"))
     for temperature in args.temperatures:
         log(f"VAE on {args.size} Ising at T = {temperature} ...")
-        experiment = Experiment(
+        experiment = GenerativeOptions(
             model="vae",
             dataset="ising",
             size=args.size,

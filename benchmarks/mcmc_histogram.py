@@ -53,7 +53,7 @@ def main() -> None:
         torch.set_num_threads(args.threads)
 
     lattice = Chain(N_SITES)
-    hamiltonian = heisenberg(lattice, 1.0, sign_rule=True)
+    hamiltonian = heisenberg(lattice, sign_rule=True)
     torch.manual_seed(0)
     model = RBM(N_SITES, alpha=1, dtype=torch.float64)
     exact = ExactSampler(model, N_SITES, magnetization=0)

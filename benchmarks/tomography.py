@@ -36,11 +36,14 @@ from typing import Any
 import numpy as np
 import torch
 
+from qgen.driver import cosine_schedule
 from qgen.exact import ground_state, sample_measurements
+from qgen.exact.named_states import w_state_with_phases
 from qgen.lattice import Chain
-from qgen.models.rbm_state import RBMState
+from qgen.models.amplitude_phase_rbm import AmplitudePhaseRBM
 from qgen.models.registry import build_model
 from qgen.operators.hamiltonians import transverse_field_ising
+from qgen.tomography.bases import pairwise_bases
 from qgen.tomography.data import MeasurementData, load_measurements
 from qgen.tomography.estimators import (
     exact_values,
@@ -49,7 +52,6 @@ from qgen.tomography.estimators import (
     renyi2_curve,
     state_vector,
 )
-from qgen.tomography.states import pairwise_bases, w_state_with_phases
 from qgen.tomography.training import TomographyTrainer
 from qgen.tomography.workflow import sample_model
 
@@ -84,9 +86,7 @@ def train(
     if validation_fraction > 0:
         train_set, validation = data.split(validation_fraction, seed=seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
-        optimizer, T_max=epochs, eta_min=0.02 * learning_rate
-    )
+    scheduler = cosine_schedule(optimizer, epochs, floor=0.02)
     trainer = TomographyTrainer(
         model,
         train_set,
@@ -104,7 +104,7 @@ def train(
     history = []
     for epoch in range(1, epochs + 1):
         start = time.perf_counter()
-        record = trainer.step()
+        record = trainer.advance()
         seconds += time.perf_counter() - start
         f = None
         if data.psi is not None and (epoch % fidelity_every == 0 or epoch == epochs):
@@ -177,7 +177,7 @@ def case_tutorial1(args: argparse.Namespace) -> None:
     for name in args.models or ["rbm", "rnn"]:
         torch.manual_seed(args.seed)
         if name == "rbm":
-            model: torch.nn.Module = RBMState(10, 10)
+            model: torch.nn.Module = AmplitudePhaseRBM(10, 10)
         else:
             model = build_model(name, Chain(10, periodic=False), hidden=32)
         note(f"tutorial1 {name}")
@@ -212,7 +212,7 @@ def case_tutorial2(args: argparse.Namespace) -> None:
         format="qucumber",
     )
     torch.manual_seed(args.seed)
-    model = RBMState(2, 2, phase=True)
+    model = AmplitudePhaseRBM(2, 2, phase=True)
     # All 1000 samples train (QuCumber's tutorial holds none out); the trainer's split
     # below keeps 10% for the validation NLL, so train on the full set directly.
     optimizer = torch.optim.Adam(model.parameters(), lr=2e-2)
@@ -236,7 +236,7 @@ def case_tutorial2(args: argparse.Namespace) -> None:
 
 def case_tfim20(args: argparse.Namespace) -> None:
     start = time.perf_counter()
-    _, psi = ground_state(transverse_field_ising(Chain(20, periodic=True), 1.0, 1.0))
+    _, psi = ground_state(transverse_field_ising(Chain(20, periodic=True), J=1.0, h=1.0))
     data = MeasurementData.from_samples(
         sample_measurements(psi, "Z" * 20, 20000, seed=args.seed), psi
     )

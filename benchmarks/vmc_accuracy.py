@@ -37,6 +37,8 @@ from typing import Any
 
 import torch
 
+from qgen.driver import cosine_schedule
+from qgen.system import System
 from qgen.vmc.options import VMCOptions
 from qgen.vmc.workflow import apply_physics_defaults, prepare
 
@@ -117,8 +119,7 @@ def main() -> None:
     options = VMCOptions(
         **settings, samples=args.samples, iterations=args.iterations, seed=args.seed
     )
-    system, options, notes = apply_physics_defaults(system_table, options)
-    options.validate("benchmark")
+    system, options, notes = apply_physics_defaults(System.from_mapping(system_table), options)
     prepared = prepare(system, options)
     driver = prepared.driver
     deadline = time.perf_counter() + 60 * args.minutes
@@ -144,17 +145,15 @@ def main() -> None:
         return time.perf_counter() < deadline
 
     scheduled = options.lr_schedule == "cosine"
-    driver.scheduler = None  # constant rate while timing
+    driver.schedulers = []  # constant rate while timing
     records = driver.run(args.calibrate, progress=False, callbacks=[report])
     calibrated = sorted(r["seconds"] for r in records)[len(records) // 2]
     left = deadline - time.perf_counter()
     total = min(options.iterations, driver.iteration + max(int(0.97 * left / calibrated), 1))
     if scheduled:
-        driver.scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
-            driver.optimizer,
-            T_max=total - driver.iteration,
-            eta_min=0.05 * options.learning_rate,
-        )
+        driver.schedulers = [
+            cosine_schedule(driver.optimizer, total - driver.iteration, floor=0.05)
+        ]
     print(
         f"# {calibrated:.3f} s per iteration: {total} iterations in {args.minutes} minutes",
         file=sys.stderr,

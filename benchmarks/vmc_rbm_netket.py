@@ -47,6 +47,7 @@ def exact_energy(case: str) -> float:
 def run_qgen(args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
+    from qgen.system import System
     from qgen.vmc.options import VMCOptions
     from qgen.vmc.workflow import apply_physics_defaults, prepare
 
@@ -68,12 +69,12 @@ def run_qgen(args: argparse.Namespace) -> dict[str, Any]:
     table: dict[str, Any] = {"hamiltonian": args.case, "lattice": "chain", "size": N_SITES}
     if args.case == "tfim":
         table["h"] = 1.0
-    system, options, _ = apply_physics_defaults(table, options)
+    system, options, _ = apply_physics_defaults(System.from_mapping(table), options)
     prepared = prepare(system, options)
     times = []
     for _ in range(args.iterations):
         start = time.perf_counter()
-        prepared.driver.step()
+        prepared.driver.advance()
         times.append(time.perf_counter() - start)
     final = prepared.driver.estimate(args.final_samples)
     exact = exact_energy(args.case)

@@ -34,6 +34,7 @@ EXACT = -8.904386529876  # shared/reference/energies.json, heisenberg_chain_pbc_
 def run_qgen(args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
+    from qgen.system import System
     from qgen.vmc.options import VMCOptions
     from qgen.vmc.workflow import apply_physics_defaults, prepare
 
@@ -49,14 +50,13 @@ def run_qgen(args: argparse.Namespace) -> dict[str, Any]:
         diag_shift=args.diag_shift,
         seed=0,
     )
-    system, options, _ = apply_physics_defaults(
-        {"hamiltonian": "heisenberg", "lattice": "chain", "size": N_SITES}, options
-    )
+    table = {"hamiltonian": "heisenberg", "lattice": "chain", "size": N_SITES}
+    system, options, _ = apply_physics_defaults(System.from_mapping(table), options)
     prepared = prepare(system, options)
     times = []
     for _ in range(args.iterations):
         start = time.perf_counter()
-        prepared.driver.step()
+        prepared.driver.advance()
         times.append(time.perf_counter() - start)
     final = prepared.driver.estimate(20_000)
     return {

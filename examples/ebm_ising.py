@@ -16,7 +16,7 @@ import shutil
 
 import torch
 
-from qgen.ebm import EBMExperiment, run_ebm
+from qgen.ebm import EBMOptions, run_ebm
 
 
 def main() -> None:
@@ -28,7 +28,7 @@ def main() -> None:
     torch.set_num_threads(1)  # small models: one thread is fastest
     shutil.rmtree(args.out, ignore_errors=True)
 
-    experiment = EBMExperiment(
+    experiment = EBMOptions(
         size="8x8",
         temperature=args.temperature,
         samples=10_000,

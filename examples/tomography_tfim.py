@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from qgen.models.rbm_state import RBMState
+from qgen.models.amplitude_phase_rbm import AmplitudePhaseRBM
 from qgen.tomography import fidelity, load_measurements, magnetization, renyi2_curve
 from qgen.tomography.estimators import exact_values
 from qgen.tomography.training import TomographyTrainer
@@ -28,7 +28,7 @@ data = load_measurements(
 train, validation = data.split(0.1, seed=0)
 
 torch.manual_seed(0)
-model = RBMState(data.n_sites, n_hidden=10)
+model = AmplitudePhaseRBM(data.n_sites, n_hidden=10)
 optimizer = torch.optim.Adam(model.parameters(), lr=2e-2)
 epochs = 30
 scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs, eta_min=4e-4)

@@ -20,7 +20,7 @@ from qgen.vmc import SR, VMC
 
 N = 12
 lattice = Chain(N)
-hamiltonian = heisenberg(lattice, 1.0, sign_rule=True)
+hamiltonian = heisenberg(lattice, sign_rule=True)
 exact = diagonalize(hamiltonian, 1, sector=0)
 ground_state = exact.state(0)
 

@@ -17,12 +17,12 @@ import torch
 from qgen.exact import diagonalize
 from qgen.lattice import Square
 from qgen.models import SymmetrizedModel, Transformer
-from qgen.operators import heisenberg
+from qgen.operators import j1j2
 from qgen.sampling import AutoregressiveSampler
 from qgen.vmc import SR, VMC
 
 lattice = Square(4, 4)
-hamiltonian = heisenberg(lattice, 1.0, J2=0.5, sign_rule=True)
+hamiltonian = j1j2(lattice, J2=0.5, sign_rule=True)
 exact = float(diagonalize(hamiltonian, 1, sector=0).energies[0])
 
 torch.manual_seed(0)

@@ -24,6 +24,7 @@ subclass writes its step), applied to every workflow.
 from __future__ import annotations
 
 import copy
+import hashlib
 import math
 import sys
 import time
@@ -46,11 +47,28 @@ __all__ = [
     "cosine_schedule",
     "model_device",
     "progress_bar",
+    "seed_for",
 ]
+
+CHECKPOINT_FORMAT = 2
+"""The layout of :meth:`Driver.state_dict`; a checkpoint of another layout is refused."""
 
 Record = dict[str, Any]
 Callback = Callable[["Driver", Record], bool | None]
 """Called after each step with the driver and the step's record; False stops the run."""
+
+
+def seed_for(seed: int, purpose: str) -> int:
+    """A seed for one named purpose of a run (``"estimate"``, ``"data"``), derived from the
+    run's ``seed``: each purpose draws from its own stream, so that, say, a larger final
+    estimate never changes the training trajectory, and no two purposes share numbers by
+    an accident of arithmetic offsets.
+
+    >>> seed_for(0, "estimate") == seed_for(0, "estimate") != seed_for(0, "data")
+    True
+    """
+    digest = hashlib.blake2b(f"{seed}:{purpose}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little") >> 1
 
 
 def model_device(model: object) -> torch.device:
@@ -219,6 +237,7 @@ class Driver(ABC):
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to continue the same trajectory; subclasses add theirs."""
         return {
+            "format": CHECKPOINT_FORMAT,
             "steps": self.steps,
             "model": self.model.state_dict(),
             "optimizers": [optimizer.state_dict() for optimizer in self.optimizers],
@@ -237,6 +256,11 @@ class Driver(ABC):
             raise TrainingError(f"the checkpoint does not fit this run: {error}") from error
 
     def _load_state(self, state: Mapping[str, Any]) -> None:
+        if state.get("format") != CHECKPOINT_FORMAT:
+            raise ValueError(
+                f"expected checkpoint format {CHECKPOINT_FORMAT}, found {state.get('format')!r} "
+                "(written by another version of qgen)"
+            )
         if len(state["optimizers"]) != len(self.optimizers):
             raise ValueError(
                 f"it holds {len(state['optimizers'])} optimizers, this run {len(self.optimizers)}"
@@ -321,7 +345,7 @@ class Driver(ABC):
         bar = None if self.stopped else progress_bar(n_steps, self.steps, progress, self.unit)
         try:
             while self.steps < n_steps and not self.stopped:
-                record = self._one_step()
+                record = self.advance()
                 records.append(record)
                 if run_dir is not None:
                     run_dir.append_log(record)
@@ -340,7 +364,10 @@ class Driver(ABC):
         self.restore_best()
         return records
 
-    def _one_step(self) -> Record:
+    def advance(self) -> Record:
+        """One step with what :meth:`run` does around it (the checks, the schedules, the
+        step count, early stopping), but no log or checkpoint; returns its record. Use
+        this, not :meth:`step`, to drive a driver by hand (a benchmark timing steps)."""
         start = time.perf_counter()
         learning_rate = self.optimizers[0].param_groups[0]["lr"] if self.optimizers else None
         record: Record = {self.counter: self.steps + self.first_count}

@@ -22,15 +22,17 @@ from __future__ import annotations
 import itertools
 import math
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import ClassVar
 
 import numpy as np
 
 from qgen.errors import LatticeError
+from qgen.registry import Registry
 
 __all__ = [
+    "LATTICES",
     "Chain",
     "Lattice",
     "Square",
@@ -441,9 +443,6 @@ class Triangular(Lattice):
         )
 
 
-LATTICES: dict[str, type[Lattice]] = {"chain": Chain, "square": Square, "triangular": Triangular}
-
-
 def parse_size(size: int | str | Sequence[int]) -> tuple[int, ...]:
     """Parse a lattice size: ``20``, ``"20"``, ``"4x4"`` or ``(4, 4)``.
 
@@ -474,27 +473,45 @@ def parse_size(size: int | str | Sequence[int]) -> tuple[int, ...]:
     return lengths
 
 
-def lattice_from_name(name: str, size: int | str | Sequence[int], periodic: bool = True) -> Lattice:
-    """Build a lattice from its name (``chain``, ``square``, ``triangular``) and size.
+def _chain(lengths: tuple[int, ...], periodic: bool) -> Lattice:
+    if len(lengths) != 1:
+        label = "x".join(map(str, lengths))
+        raise LatticeError(f"a chain takes one length such as 20, got size {label}")
+    return Chain(lengths[0], periodic=periodic)
 
-    A chain takes one length (``20``); a 2D lattice takes two (``"4x4"``), or one length
-    for a square ``L × L`` lattice.
+
+def _two_dimensional(kind: type[Square] | type[Triangular]) -> LatticeBuilder:
+    def build(lengths: tuple[int, ...], periodic: bool) -> Lattice:
+        if len(lengths) == 1:
+            lengths = (lengths[0], lengths[0])
+        if len(lengths) != 2:
+            label = "x".join(map(str, lengths))
+            raise LatticeError(
+                f"a {kind.__name__.lower()} lattice takes a size such as 4x4, got {label}"
+            )
+        return kind(lengths[0], lengths[1], periodic=periodic)
+
+    return build
+
+
+LatticeBuilder = Callable[[tuple[int, ...], bool], Lattice]
+"""``build(lengths, periodic)``: a lattice from its lengths, raising LatticeError."""
+
+LATTICES: Registry[LatticeBuilder] = Registry("lattice")
+"""Lattices by name: ``qgen … --lattice NAME`` and the ``lattice`` key of ``[system]``."""
+LATTICES.register("chain", _chain)
+LATTICES.register("square", _two_dimensional(Square))
+LATTICES.register("triangular", _two_dimensional(Triangular))
+
+
+def lattice_from_name(name: str, size: int | str | Sequence[int], periodic: bool = True) -> Lattice:
+    """Build a lattice from its registered name (``chain``, ``square``, ``triangular``)
+    and size. A chain takes one length (``20``); a 2D lattice takes two (``"4x4"``), or
+    one length for a square ``L × L`` lattice.
 
     Raises:
         LatticeError: an unknown name or a size that does not fit the lattice.
     """
     if name not in LATTICES:
-        raise LatticeError(f"expected a lattice in {sorted(LATTICES)}, got {name!r}")
-    lengths = parse_size(size)
-    label = "x".join(str(length) for length in lengths)
-    if name == "chain":
-        if len(lengths) != 1:
-            raise LatticeError(f"a chain takes one length such as 20, got size {label}")
-        return Chain(lengths[0], periodic=periodic)
-    if len(lengths) == 1:
-        lengths = (lengths[0], lengths[0])
-    if len(lengths) != 2:
-        raise LatticeError(f"a {name} lattice takes a size such as 4x4, got {label}")
-    if name == "square":
-        return Square(lengths[0], lengths[1], periodic=periodic)
-    return Triangular(lengths[0], lengths[1], periodic=periodic)
+        raise LatticeError(f"lattice: expected one of {', '.join(LATTICES)}, got {name!r}")
+    return LATTICES[name](parse_size(size), periodic)

@@ -1,10 +1,12 @@
 """Exact and tabulated ground-state energies for a :class:`~qgen.system.System`.
 
-``exact_ground_energy`` returns, in order of preference:
+``exact_ground_energy`` returns, in order of preference (the Hamiltonian's registration,
+:class:`~qgen.system.HamiltonianSpec`, says which apply):
 
 1. a tabulated value from ``qgen/data/reference_energies.json`` (exact diagonalization,
    free fermions or quantum Monte Carlo, each with its source) when the system matches
-   an entry exactly (same Hamiltonian, lattice, size, boundary and couplings);
+   an entry exactly (same Hamiltonian, lattice, size, boundary and couplings), or a
+   closed form for this finite system (the free-fermion energy of the Ising chain);
 2. exact diagonalization by Lanczos when the space (or magnetization sector) is small
    enough (at most ``max_dimension`` states);
 3. None.
@@ -16,30 +18,20 @@ of infinite systems are not used as references for a finite run.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
 
-from qgen.exact.diagonalize import diagonalize
-from qgen.hilbert import MagnetizationSector
-from qgen.system import System
+import numpy as np
 
-__all__ = ["ReferenceEnergy", "exact_ground_energy", "tabulated_energy"]
+from qgen.exact.diagonalize import diagonalize, ground_state
+from qgen.hilbert import MagnetizationSector
+from qgen.system import ReferenceEnergy, System
+
+__all__ = ["exact_ground_energy", "ground_state_of", "tabulated_energy"]
 
 DEFAULT_MAX_DIMENSION = 3_000_000
 """Largest space diagonalized on the fly (a 24-site chain's S^z = 0 sector: 2.7 M)."""
-
-
-@dataclass(frozen=True)
-class ReferenceEnergy:
-    """A ground-state energy and where it comes from."""
-
-    energy: float
-    source: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"energy": self.energy, "source": self.source}
 
 
 @cache
@@ -48,29 +40,10 @@ def _table() -> dict[str, dict[str, Any]]:
     return {entry["key"]: entry for entry in json.loads(text)["entries"]}
 
 
-def _key(system: System) -> str | None:
-    p = system.parameters
-    if p.get("J") != 1.0:
-        return None
-    boundary = "pbc" if system.periodic else "obc"
-    if system.lattice == "chain":
-        shape = f"N{system.size[0]}"
-    elif system.lattice == "square":
-        shape = system.size_label
-    else:
-        return None
-    if system.hamiltonian == "heisenberg":
-        return f"heisenberg_{system.lattice}_{boundary}_{shape}"
-    if system.hamiltonian == "tfim":
-        return f"tfim_{system.lattice}_{boundary}_{shape}_h{p['h']:g}"
-    if system.hamiltonian == "j1j2":
-        return f"j1j2_{system.lattice}_{boundary}_{shape}_J2_{p['J2']:g}"
-    return None
-
-
 def tabulated_energy(system: System) -> ReferenceEnergy | None:
     """The tabulated total ground-state energy of ``system``, if the table has it."""
-    key = _key(system)
+    spec = system.spec
+    key = None if spec is None or spec.table_key is None else spec.table_key(system)
     entry = _table().get(key) if key is not None else None
     if entry is None:
         return None
@@ -95,13 +68,19 @@ def exact_ground_energy(
     (Lieb & Mattis, J. Math. Phys. 3, 749 (1962)).
     """
     n = system.n_sites
+    spec = system.spec
     sector_holds_ground_state = magnetization is None or (
-        magnetization == 0 and n % 2 == 0 and system.hamiltonian in ("heisenberg", "j1j2")
+        magnetization == 0 and n % 2 == 0 and spec is not None and spec.zero_sector_ground_state
     )
     if sector_holds_ground_state:
         tabulated = tabulated_energy(system)
         if tabulated is not None:
             return tabulated
+        closed_form = (
+            None if spec is None or spec.exact_energy is None else spec.exact_energy(system)
+        )
+        if closed_form is not None:
+            return closed_form
     dimension = 2**n if magnetization is None else MagnetizationSector(n, magnetization).dimension
     if dimension > max_dimension:
         return None
@@ -112,3 +91,13 @@ def exact_ground_energy(
         float(spectrum.energies[0]),
         f"exact diagonalization in qgen ({spectrum.method}, {where}, dimension {dimension:,})",
     )
+
+
+def ground_state_of(system: System) -> np.ndarray:
+    """The exact ground state of a system (as ``qgen ed`` builds it), normalized, full space.
+
+    In the system's magnetization sector when it has one; with the sign rule when asked.
+    """
+    hamiltonian = system.build_hamiltonian()
+    _, psi = ground_state(hamiltonian, sector=system.sector)
+    return np.asarray(psi, dtype=np.complex128)

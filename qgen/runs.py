@@ -23,8 +23,10 @@ from __future__ import annotations
 import json
 import math
 import os
+import pickle
 import tempfile
-from collections.abc import Iterator, Mapping
+import tomllib
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +104,8 @@ def to_json(record: Mapping[str, Any], indent: int | None = None) -> str:
 
 
 def _toml_value(key: str, value: Any) -> str:
+    if value is None:
+        return '"none"'
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -120,9 +124,10 @@ def _toml_value(key: str, value: Any) -> str:
 
 
 def to_toml(tables: Mapping[str, Mapping[str, Any]]) -> str:
-    """Write ``{table: {key: value}}`` as TOML; ``None`` values are left out.
-
-    Only what configs hold is supported: one level of tables with scalar or list values.
+    """Write ``{table: {key: value}}`` as TOML: scalar and list values, and lists of tables
+    as arrays of tables (``[[system.terms]]``). TOML has no null: ``None`` is written as
+    ``"none"``, which :mod:`qgen.options` reads back as ``None``, so that a resumed run
+    gets exactly the settings it was started with.
 
     >>> print(to_toml({"system": {"size": 16, "J": 1.0, "lattice": "chain"}}), end="")
     [system]
@@ -135,9 +140,20 @@ def to_toml(tables: Mapping[str, Mapping[str, Any]]) -> str:
         if lines:
             lines.append("")
         lines.append(f"[{name}]")
+        arrays = {}
         for key, value in table.items():
-            if value is not None:
+            if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+                arrays[key] = value
+            else:
                 lines.append(f"{key} = {_toml_value(f'{name}.{key}', value)}")
+        for key, entries in arrays.items():
+            for entry in entries:
+                lines.extend(["", f"[[{name}.{key}]]"])
+                lines.extend(
+                    f"{k} = {_toml_value(f'{name}.{key}.{k}', v)}"
+                    for k, v in entry.items()
+                    if v is not None
+                )
     return "\n".join(lines) + "\n"
 
 
@@ -191,32 +207,53 @@ class RunDirectory:
     def summary_path(self) -> Path:
         return self.path / SUMMARY_FILE
 
-    def write_config(self, tables: Mapping[str, Mapping[str, Any]]) -> None:
-        """Write the resolved config; on resume, refuse one that differs from the stored one.
+    def check_config(
+        self, tables: Mapping[str, Mapping[str, Any]], resumable: Iterable[str] = ()
+    ) -> None:
+        """On resume, refuse a config that differs from the stored one in any key but the
+        ``resumable`` ones (``"vmc.iterations"``); a mismatch names the keys. Nothing is
+        written."""
+        if not self.resume:
+            return
+        stored = self.stored_config()
+        wanted = tomllib.loads(to_toml(tables))
+        allowed = set(resumable)
+        differences = [
+            f"{table}.{key}: stored {stored.get(table, {}).get(key)!r}, "
+            f"asked {wanted.get(table, {}).get(key)!r}"
+            for table in sorted(set(stored) | set(wanted))
+            for key in sorted(set(stored.get(table, {})) | set(wanted.get(table, {})))
+            if stored.get(table, {}).get(key) != wanted.get(table, {}).get(key)
+            and f"{table}.{key}" not in allowed
+        ]
+        if differences:
+            raise RunDirectoryError(
+                f"cannot resume {self.path}: its config differs from this one ("
+                + "; ".join(differences)
+                + ")"
+            )
 
-        Tables listed in ``tables`` are compared key by key; a mismatch names the keys.
-        """
-        text = to_toml(tables)
-        if self.resume and self.config_path.exists():
-            import tomllib
+    def stored_config(self) -> dict[str, Any]:
+        """The stored ``config.toml``; a resume without one (or with one that cannot be
+        read) is refused, never continued with fresh defaults."""
+        try:
+            text = self.config_path.read_text(encoding="utf-8")
+            return tomllib.loads(text)
+        except FileNotFoundError:
+            raise RunDirectoryError(
+                f"cannot resume {self.path}: it holds no {CONFIG_FILE} to resume with"
+            ) from None
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+            raise RunDirectoryError(
+                f"cannot resume {self.path}: {self.config_path}: {error}"
+            ) from None
 
-            stored = tomllib.loads(self.config_path.read_text(encoding="utf-8"))
-            wanted = tomllib.loads(text)
-            differences = [
-                f"{table}.{key}: stored {stored.get(table, {}).get(key)!r}, "
-                f"asked {wanted.get(table, {}).get(key)!r}"
-                for table in sorted(set(stored) | set(wanted))
-                for key in sorted(set(stored.get(table, {})) | set(wanted.get(table, {})))
-                if stored.get(table, {}).get(key) != wanted.get(table, {}).get(key)
-                and key not in _RESUMABLE
-            ]
-            if differences:
-                raise RunDirectoryError(
-                    f"cannot resume {self.path}: its config differs from this one ("
-                    + "; ".join(differences)
-                    + ")"
-                )
-        atomic_write_text(self.config_path, text)
+    def write_config(
+        self, tables: Mapping[str, Mapping[str, Any]], resumable: Iterable[str] = ()
+    ) -> None:
+        """Write the resolved config, after :meth:`check_config` on resume."""
+        self.check_config(tables, resumable)
+        atomic_write_text(self.config_path, to_toml(tables))
 
     def append_log(self, record: Mapping[str, Any]) -> None:
         """Append one JSON line to the log (flushed, so a crash keeps every finished line)."""
@@ -244,10 +281,12 @@ class RunDirectory:
         atomic_write_bytes(self.checkpoint_path, buffer.getvalue())
 
     def load_checkpoint(self) -> dict[str, Any]:
-        """Load the checkpoint (tensors on the CPU; callers move them)."""
+        """Load the checkpoint (tensors on the CPU; callers move them). Only tensors,
+        numbers, strings and containers of them are read (``weights_only``): a checkpoint
+        someone sent cannot run code."""
         try:
-            state = torch.load(self.checkpoint_path, map_location="cpu", weights_only=False)
-        except (OSError, RuntimeError, EOFError) as error:
+            state = torch.load(self.checkpoint_path, map_location="cpu", weights_only=True)
+        except (OSError, RuntimeError, EOFError, pickle.UnpicklingError) as error:
             raise RunDirectoryError(
                 f"cannot read the checkpoint {self.checkpoint_path}: {error}"
             ) from error
@@ -260,10 +299,6 @@ class RunDirectory:
     def write_summary(self, summary: Mapping[str, Any]) -> None:
         """Write ``summary.json`` atomically."""
         atomic_write_text(self.summary_path, to_json(summary, indent=2) + "\n")
-
-
-# Keys that may change between a run and its resumption: how long to run and how loud.
-_RESUMABLE = {"iterations", "epochs", "checkpoint_every", "final_samples"}
 
 
 def _complete_records(path: Path) -> Iterator[dict[str, Any]]:

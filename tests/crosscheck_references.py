@@ -44,7 +44,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from qgen.lattice import Chain, Lattice, Square, Triangular
-from qgen.operators import PauliSum, heisenberg, transverse_field_ising
+from qgen.operators import PauliSum, j1j2, transverse_field_ising, xxz
 
 __all__ = [
     "PAULI_LETTERS",
@@ -129,13 +129,10 @@ class Model:
             return transverse_field_ising(
                 self.lattice(), J=self.coupling("J", 1.0), h=self.coupling("h", 1.0)
             )
-        return heisenberg(
-            self.lattice(),
-            self.coupling("J", 1.0),
-            delta=self.coupling("delta", 1.0),
-            J2=self.coupling("J2", 0.0),
-            sign_rule=self.sign_rule,
-        )
+        J, J2 = self.coupling("J", 1.0), self.coupling("J2", 0.0)
+        if J2 != 0.0:
+            return j1j2(self.lattice(), J1=J, J2=J2, sign_rule=self.sign_rule)
+        return xxz(self.lattice(), J=J, delta=self.coupling("delta", 1.0), sign_rule=self.sign_rule)
 
 
 def chain(n: int, periodic: bool = True) -> Geometry:

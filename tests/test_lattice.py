@@ -145,7 +145,7 @@ def test_parse_size_refuses_nonsense(bad):
 def test_lattice_from_name():
     assert lattice_from_name("square", "4") == Square(4, 4)
     assert lattice_from_name("chain", 8, periodic=False) == Chain(8, periodic=False)
-    with pytest.raises(LatticeError, match="expected a lattice in"):
+    with pytest.raises(LatticeError, match="lattice: expected one of chain, square, triangular"):
         lattice_from_name("kagome", 4)
     with pytest.raises(LatticeError, match="chain takes one length"):
         lattice_from_name("chain", "4x4")

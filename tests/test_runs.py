@@ -20,7 +20,7 @@ def test_toml_round_trip() -> None:
     }
     parsed = tomllib.loads(to_toml(tables))
     assert parsed["system"] == tables["system"]
-    assert parsed["vmc"] == {"lr": 1e-3, "bases": ["X", "Z"]}
+    assert parsed["vmc"] == {"lr": 1e-3, "bases": ["X", "Z"], "skip": "none"}  # TOML has no null
 
 
 def test_json_writes_nan_as_null() -> None:
@@ -47,9 +47,12 @@ def test_checkpoint_round_trip_and_config_mismatch(tmp_path) -> None:
     state = resumed.load_checkpoint()
     assert state["step"] == 3
     assert torch.equal(state["w"], torch.ones(2))
-    resumed.write_config({"vmc": {"lr": 0.01, "iterations": 50}})  # more iterations is fine
+    longer = {"vmc": {"lr": 0.01, "iterations": 50}}
+    resumed.write_config(longer, resumable=["vmc.iterations"])  # more iterations is fine
+    with pytest.raises(RunDirectoryError, match=r"vmc.iterations: stored 50, asked 70"):
+        resumed.check_config({"vmc": {"lr": 0.01, "iterations": 70}})
     with pytest.raises(RunDirectoryError, match=r"vmc.lr: stored 0.01, asked 0.02"):
-        resumed.write_config({"vmc": {"lr": 0.02, "iterations": 50}})
+        resumed.write_config({"vmc": {"lr": 0.02, "iterations": 50}}, ["vmc.iterations"])
 
 
 def test_torn_log_line_is_skipped_and_truncation_keeps_records(tmp_path) -> None:

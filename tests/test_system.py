@@ -46,13 +46,23 @@ def test_table_round_trip():
 @pytest.mark.parametrize(
     ("table", "match"),
     [
-        pytest.param({"hamiltonian": "hubbard"}, "expected hamiltonian in", id="hamiltonian"),
-        pytest.param({"lattice": "kagome"}, "expected lattice in", id="lattice"),
+        pytest.param(
+            {"hamiltonian": "hubbard"},
+            "hamiltonian: expected one of tfim, heisenberg",
+            id="hamiltonian",
+        ),
+        pytest.param(
+            {"lattice": "kagome"},
+            "lattice: expected one of chain, square, triangular",
+            id="lattice",
+        ),
         pytest.param({"size": "4xx"}, "lattice size", id="size"),
         pytest.param({"hamiltonian": "heisenberg", "h": 1.0}, "h does not apply", id="h"),
         pytest.param({"hamiltonian": "tfim", "J2": 0.5}, "J2 does not apply", id="J2"),
-        pytest.param({"J": "one"}, "expected a finite number for J", id="number"),
-        pytest.param({"boundary": "twisted"}, "periodic' or 'open", id="boundary"),
+        pytest.param({"J": "one"}, "J: expected a finite number, got 'one'", id="number"),
+        pytest.param(
+            {"boundary": "twisted"}, "boundary: expected one of periodic, open", id="boundary"
+        ),
         pytest.param({"sign_rule": "yes"}, "true or false", id="sign-rule"),
         pytest.param({"hamiltonain": "tfim"}, "unknown keys \\['hamiltonain'\\]", id="typo"),
     ],
@@ -78,10 +88,16 @@ def test_bad_files_are_refused(tmp_path):
 @pytest.mark.parametrize(
     ("table", "match"),
     [
-        pytest.param({"hamiltonian": ["tfim"]}, "expected hamiltonian in", id="list-name"),
-        pytest.param({"lattice": {"a": 1}}, "expected lattice in", id="table-lattice"),
-        pytest.param({"sector": float("inf")}, "finite number for sector", id="inf-sector"),
-        pytest.param({"J": float("nan")}, "finite number for J", id="nan-coupling"),
+        pytest.param({"hamiltonian": ["tfim"]}, "hamiltonian: expected one of", id="list-name"),
+        pytest.param({"lattice": {"a": 1}}, "lattice: expected one of", id="table-lattice"),
+        pytest.param(
+            {"sector": float("inf")},
+            "sector: expected a finite number or none, got inf",
+            id="inf-sector",
+        ),
+        pytest.param(
+            {"J": float("nan")}, "J: expected a finite number, got nan", id="nan-coupling"
+        ),
         pytest.param({"size": [8.5]}, "lattice size", id="float-size"),
     ],
 )

@@ -10,83 +10,81 @@ state (``--state ghz|w|w-phases|product:<letters>``, ``--size`` sites). It is me
 
 from __future__ import annotations
 
-import argparse
-import math
-import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from qgen.cli.system_args import (
-    add_system_arguments,
-    system_from_arguments,
-    system_table_from_arguments,
-)
-from qgen.errors import ConfigError, DataError, QgenError
+from qgen.cli.command import Command, Inputs
+from qgen.errors import ConfigError, DataError
+from qgen.exact.named_states import STATES, named_state
 from qgen.exact.states import expectation
-from qgen.lattice import parse_size
-from qgen.runs import to_json
+from qgen.options import Options, option
+from qgen.reference import ground_state_of
 from qgen.system import System
+from qgen.tomography.bases import load_basis_list, pairwise_bases
 from qgen.tomography.data import measure, refuse_existing_dataset, save_dataset
 from qgen.tomography.estimators import exact_values
-from qgen.tomography.states import (
-    STATES,
-    ground_state_of,
-    load_basis_list,
-    named_state,
-    pairwise_bases,
-)
 
-__all__ = ["add_parser", "parse_bases", "run"]
+__all__ = ["COMMAND", "MeasurementOptions", "parse_bases"]
 
 _EXACT_VALUES_MAX_SITES = 20
 
 
-def add_parser(subparsers: Any, name: str) -> None:
-    """Register ``qgen data`` and its flags."""
-    parser = subparsers.add_parser(
-        name,
-        help="measurement data of an exactly known state (for tomography)",
-        description=(
-            "Exact projective measurements of a ground state (system flags as for qgen ed) "
-            "or a named state, in the Z basis or a list of Pauli bases, saved with the "
-            "exact psi beside them."
-        ),
-    )
-    add_system_arguments(parser)
-    group = parser.add_argument_group("data")
-    group.add_argument(
-        "--state",
-        help=f"a named state instead of a ground state: {', '.join(STATES)} or "
-        "product:<letters> (letters 0 1 + - r l; one letter repeats); needs --size",
-    )
-    group.add_argument("--samples", type=int, required=True, help="samples per basis")
-    bases = group.add_mutually_exclusive_group()
-    bases.add_argument(
-        "--bases",
-        help="comma-separated bases, one letter per site (ZZXX,ZZYY) or one letter for all "
-        "sites (default: Z)",
-    )
-    bases.add_argument("--bases-file", help="file of bases, one per line ('X Z Y' or 'XZY')")
-    bases.add_argument(
-        "--pairwise",
-        action="store_true",
-        help="all-Z plus XX, XY, YX, YY on every neighbouring pair (i, i+1), Z elsewhere",
-    )
-    group.add_argument("--out", required=True, help="directory of the data set (must not hold one)")
-    group.add_argument("--format", choices=("npz", "qucumber"), default="npz", help="default npz")
-    group.add_argument("--seed", type=int, default=0, help="seed of the samples (and phases)")
-    parser.add_argument(
-        "--json", action="store_true", help="print one JSON object on stdout (logs go to stderr)"
-    )
-    parser.set_defaults(run=run)
+@dataclass
+class MeasurementOptions(Options):
+    """The ``[measurements]`` table of ``qgen data``: what to measure and where to save it."""
 
+    table = "measurements"
 
-def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    state: str | None = option(
+        None,
+        f"a named state instead of a ground state: {', '.join(STATES)} or product:<letters> "
+        "(letters 0 1 + - r l; one letter repeats); needs --size",
+        group="data",
+        default_help="the ground state of the system",
+    )
+    samples: int | None = option(None, "samples per basis (required)", minimum=1, group="data")
+    bases: str | None = option(
+        None,
+        "comma-separated bases, one letter per site (ZZXX,ZZYY) or one letter for all sites",
+        group="data",
+        default_help="Z",
+    )
+    bases_file: str | None = option(
+        None, "file of bases, one per line ('X Z Y' or 'XZY')", group="data"
+    )
+    pairwise: bool = option(
+        False,
+        "all-Z plus XX, XY, YX, YY on every neighbouring pair (i, i+1), Z elsewhere",
+        group="data",
+    )
+    out: str | None = option(
+        None, "directory of the data set (required; must not hold one)", group="data"
+    )
+    format: str = option("npz", "file format", choices=("npz", "qucumber"), group="data")
+    seed: int = option(
+        0,
+        "seed of the samples (and of random phases)",
+        minimum=0,
+        maximum=2**63 - 1,
+        group="data",
+    )
+
+    def check(self) -> None:
+        if self.samples is None:
+            raise ConfigError("--samples: expected a positive number per basis, got none")
+        if self.out is None:
+            raise ConfigError("--out: expected the directory of the data set, got none")
+        given = [name for name in ("bases", "bases_file") if getattr(self, name) is not None]
+        given += ["pairwise"] if self.pairwise else []
+        if len(given) > 1:
+            raise ConfigError(
+                f"choose one of --bases, --bases-file and --pairwise, got {', '.join(given)}"
+            )
 
 
 def parse_bases(text: str, n_sites: int) -> list[str]:
@@ -110,98 +108,106 @@ def parse_bases(text: str, n_sites: int) -> list[str]:
     return bases
 
 
-def _target(args: argparse.Namespace) -> tuple[int, bool, Callable[[], np.ndarray]]:
+def _target(
+    options: MeasurementOptions, system: System, given: set[str]
+) -> tuple[int, bool, Callable[[], np.ndarray]]:
     """The number of sites, whether the system is periodic, and how to build the state
     (validated now, built later, so that bad flags fail before any expensive work)."""
-    table, source = system_table_from_arguments(args)
-    if args.state is None:
-        system = System.from_mapping(table, source=source)
+    if options.state is None:
         system.build_lattice()  # a size that does not fit the lattice fails here
-        return system.n_sites, system.periodic, lambda: _ground_state(system)
-    extra = sorted(set(table) - {"size"})
+        return system.n_sites, system.periodic, lambda: ground_state_of(system)
+    extra = sorted(given - {"size"})
     if extra:
         raise ConfigError(
-            f"--state {args.state} takes only --size from the system; got {', '.join(extra)} "
-            f"({source})"
+            f"--state {options.state} takes only --size from the system; got {', '.join(extra)}"
         )
-    if "size" not in table:
-        raise ConfigError(f"--state {args.state} needs --size (the number of sites)")
-    try:
-        n_sites = math.prod(parse_size(table["size"]))
-    except QgenError as error:
-        raise ConfigError(f"--size: {error}") from None
-    psi = named_state(args.state, n_sites, seed=args.seed)  # cheap: fails early on bad names
-    return n_sites, False, lambda: psi
+    if "size" not in given:
+        raise ConfigError(f"--state {options.state} needs --size (the number of sites)")
+    psi = named_state(options.state, system.n_sites, seed=options.seed)  # fails early on names
+    return system.n_sites, False, lambda: psi
 
 
-def _ground_state(system: System) -> np.ndarray:
-    _log(f"qgen data: ground state of the {system.describe()}")
-    start = time.perf_counter()
-    psi = ground_state_of(system)
-    _log(f"qgen data: exact diagonalization in {time.perf_counter() - start:.2f} s")
-    return psi
-
-
-def _describe_state(args: argparse.Namespace, psi: np.ndarray) -> dict[str, Any]:
-    if args.state is not None:
-        return {"state": args.state, "system": None}
-    system = system_from_arguments(args)
-    energy = complex(expectation(system.build_hamiltonian(), psi)).real
-    return {"state": "ground state", "system": system.to_table(), "energy": energy}
-
-
-def run(args: argparse.Namespace) -> int:
-    """Measure, save, report; returns the exit code."""
-    if isinstance(args.samples, bool) or args.samples is None or args.samples < 1:
-        raise ConfigError(f"--samples: expected a positive number per basis, got {args.samples}")
-    out = Path(args.out)
+def _handle(inputs: Inputs) -> dict[str, Any]:
+    options = inputs.tables["measurements"]
+    assert isinstance(options, MeasurementOptions)
+    assert inputs.system is not None
+    assert options.out is not None  # MeasurementOptions.check
+    assert options.samples is not None
+    out = Path(options.out)
     try:
         refuse_existing_dataset(out)
     except DataError as error:
         raise DataError(f"--out: {error}") from None
-    n_sites, periodic, build_state = _target(args)
-    if args.pairwise:
+    n_sites, periodic, build_state = _target(options, inputs.system, inputs.system_keys)
+    if options.pairwise:
         bases = pairwise_bases(n_sites, periodic=periodic)
-    elif args.bases_file is not None:
-        bases = load_basis_list(args.bases_file, n_sites)
+    elif options.bases_file is not None:
+        bases = load_basis_list(options.bases_file, n_sites)
     else:
-        bases = parse_bases(args.bases or "Z", n_sites)
-    psi = build_state()
-    info = _describe_state(args, psi)
+        bases = parse_bases(options.bases or "Z", n_sites)
+    if options.state is None:
+        inputs.log(f"qgen data: ground state of the {inputs.system.describe()}")
     start = time.perf_counter()
-    data = measure(psi, bases, args.samples, seed=args.seed)
+    psi = build_state()
+    if options.state is None:
+        inputs.log(f"qgen data: exact diagonalization in {time.perf_counter() - start:.2f} s")
+        energy = complex(expectation(inputs.system.build_hamiltonian(), psi)).real
+        info: dict[str, Any] = {
+            "state": "ground state",
+            "system": inputs.system.to_table(),
+            "energy": energy,
+        }
+    else:
+        info = {"state": options.state, "system": None}
+    start = time.perf_counter()
+    data = measure(psi, bases, options.samples, seed=options.seed)
     seconds = time.perf_counter() - start
-    _log(
+    inputs.log(
         f"qgen data: {data.n_samples:,} samples in {len(bases)} bases "
-        f"({args.samples:,} each, {seconds:.2f} s)"
+        f"({options.samples:,} each, {seconds:.2f} s)"
     )
     exact = exact_values(psi) if n_sites <= _EXACT_VALUES_MAX_SITES else None
-    info = {
-        **info,
-        "samples_per_basis": args.samples,
-        "seed": args.seed,
-        "exact": exact,
-    }
+    info.update({"samples_per_basis": options.samples, "seed": options.seed, "exact": exact})
     try:
-        files = save_dataset(data, out, args.format, bases=bases, info=info)
+        files = save_dataset(data, out, options.format, bases=bases, info=info)
     except DataError as error:
         raise DataError(f"--out: {error}") from None
-    result: dict[str, Any] = {
+    return {
+        "command": "data",
         "out": str(out),
-        "format": args.format,
+        "format": options.format,
         "n_samples": data.n_samples,
         "n_sites": n_sites,
         "bases": bases,
         **info,
         "files": {key: str(path) for key, path in files.items()},
     }
-    if args.json:
-        print(to_json(result))
-        return 0
-    print(f"{data.n_samples:,} measurements of {n_sites} sites in {len(bases)} bases -> {out}")
-    for key, path in files.items():
+
+
+def _report(result: dict[str, Any]) -> None:
+    print(
+        f"{result['n_samples']:,} measurements of {result['n_sites']} sites in "
+        f"{len(result['bases'])} bases -> {result['out']}"
+    )
+    for key, path in result["files"].items():
         print(f"  {key:13s} {path}")
+    exact = result["exact"]
     if exact is not None:
         curve = ", ".join(f"{value:.4f}" for value in exact["renyi2"].values())
         print(f"  exact: <sx> = {exact['sx']:.6f}, <sy> = {exact['sy']:.6f}, S2(l) = {curve}")
-    return 0
+
+
+COMMAND = Command(
+    name="data",
+    help="measurement data of an exactly known state (for tomography)",
+    description=(
+        "Exact projective measurements of a ground state (system flags as for qgen ed) "
+        "or a named state, in the Z basis or a list of Pauli bases, saved with the "
+        "exact psi beside them."
+    ),
+    tables=(MeasurementOptions,),
+    handler=_handle,
+    report=_report,
+    system=True,
+    run_options=("json",),
+)

@@ -2,103 +2,71 @@
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 import time
+from dataclasses import dataclass
 from typing import Any
 
-from qgen.cli.system_args import add_system_arguments, system_from_arguments
-from qgen.errors import ConfigError, QgenError
+from qgen.cli.command import Command, Inputs
 from qgen.exact.diagonalize import METHODS, diagonalize
-from qgen.exact.formulas import bethe_ansatz_energy_per_site, tfim_chain_ground_energy
-from qgen.system import System, load_toml
+from qgen.options import Options, option
+from qgen.system import System
 
-__all__ = ["add_parser", "reference_energy", "run"]
+__all__ = ["COMMAND", "EDOptions", "reference_energy"]
 
 
-def add_parser(subparsers: Any, name: str) -> None:
-    """Register ``qgen ed`` and its flags."""
-    parser = subparsers.add_parser(
-        name,
-        help="exact diagonalization of a system",
-        description=(
-            "Lowest energies by exact diagonalization (Lanczos, or dense for small spaces). "
-            "With no flags: the Heisenberg chain of 16 sites, periodic."
-        ),
+@dataclass
+class EDOptions(Options):
+    """The ``[ed]`` table: how many states and how."""
+
+    table = "ed"
+
+    k: int = option(1, "number of lowest states", minimum=1, group="diagonalization")
+    method: str = option(
+        "auto",
+        "eigensolver (auto: dense for small spaces, else Lanczos)",
+        choices=METHODS,
+        group="diagonalization",
     )
-    add_system_arguments(parser)
-    group = parser.add_argument_group("diagonalization")
-    group.add_argument("--k", type=int, help="number of lowest states (default 1)")
-    group.add_argument("--method", choices=METHODS, help="default: auto")
-    parser.add_argument(
-        "--json", action="store_true", help="print one JSON object on stdout (logs go to stderr)"
-    )
-    parser.set_defaults(run=run)
 
 
 def reference_energy(system: System) -> dict[str, Any] | None:
-    """A closed-form energy for the system, where one is known."""
-    p = system.parameters
-    if system.lattice != "chain":
+    """A closed-form energy for the system where its registration knows one: exact for
+    this finite system, or per site in the infinite one."""
+    spec = system.spec
+    if spec is None:
         return None
-    n = system.size[0]
-    if system.hamiltonian == "tfim":
-        try:
-            energy = tfim_chain_ground_energy(n, h=p["h"], J=p["J"], periodic=system.periodic)
-        except QgenError:
-            return None
-        return {"method": "free fermions (Pfeuty 1970)", "energy": energy, "exact": True}
-    if system.hamiltonian == "heisenberg" and p["J"] > 0:
-        per_site = bethe_ansatz_energy_per_site(p["J"])
-        return {
-            "method": "Bethe ansatz, infinite chain (per site)",
-            "energy_per_site": per_site,
-            "exact": False,
-        }
+    exact = spec.exact_energy(system) if spec.exact_energy is not None else None
+    if exact is not None:
+        return {"method": exact.source, "energy": exact.energy, "exact": True}
+    limit = spec.limit(system) if spec.limit is not None else None
+    if limit is not None:
+        return {"method": limit[0], "energy_per_site": limit[1], "exact": False}
     return None
 
 
-def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def _ed_options(args: argparse.Namespace) -> tuple[int, str]:
-    """``k`` and ``method`` from flags over the config file's ``[ed]`` table."""
-    table: dict[str, Any] = {}
-    if args.config is not None:
-        table = load_toml(args.config).get("ed", {})
-        if not isinstance(table, dict):
-            raise ConfigError(f"{args.config}: expected [ed] to be a table, got {table!r}")
-        unknown = sorted(set(table) - {"k", "method"})
-        if unknown:
-            raise ConfigError(f"{args.config} [ed]: unknown keys {unknown}; expected k, method")
-    k = args.k if args.k is not None else table.get("k", 1)
-    method = args.method if args.method is not None else table.get("method", "auto")
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise ConfigError(f"expected a positive integer k, got {k!r}")
-    if method not in METHODS:
-        raise ConfigError(f"expected method in {METHODS}, got {method!r}")
-    return k, method
-
-
-def run(args: argparse.Namespace) -> int:
-    """Diagonalize and report; returns the exit code."""
-    system = system_from_arguments(args)
-    k, method = _ed_options(args)
+def _handle(inputs: Inputs) -> dict[str, Any]:
+    system = inputs.system
+    assert system is not None
+    options = inputs.tables["ed"]
+    assert isinstance(options, EDOptions)
     lattice = system.build_lattice()
     hamiltonian = system.build_hamiltonian(lattice)
-    _log(f"qgen ed: {system.describe()}")
+    inputs.log(f"qgen ed: {system.describe()}")
     start = time.perf_counter()
-    spectrum = diagonalize(hamiltonian, k, sector=system.sector, method=method, return_states=False)
+    spectrum = diagonalize(
+        hamiltonian, options.k, sector=system.sector, method=options.method, return_states=False
+    )
     seconds = time.perf_counter() - start
     space = "full space" if spectrum.sector is None else f"S^z = {spectrum.sector.magnetization:g}"
-    _log(f"qgen ed: {space}, dimension {spectrum.dimension:,}, {spectrum.method}, {seconds:.2f} s")
-
+    inputs.log(
+        f"qgen ed: {space}, dimension {spectrum.dimension:,}, {spectrum.method}, {seconds:.2f} s"
+    )
     n = system.n_sites
     energies = [float(e) for e in spectrum.energies]
-    reference = reference_energy(system)
-    result: dict[str, Any] = {
+    return {
+        "command": "ed",
+        "description": system.describe(),
+        "space": space,
         "energy": energies[0],
         "energy_per_site": energies[0] / n,
         "energies": energies,
@@ -108,17 +76,21 @@ def run(args: argparse.Namespace) -> int:
         "method": spectrum.method,
         "seconds": seconds,
         "system": system.to_table(),
-        "reference": reference,
+        "reference": reference_energy(system),
     }
-    if args.json:
-        print(json.dumps(result))
-        return 0
 
-    print(system.describe())
-    print(f"  {space}, dimension {spectrum.dimension:,} ({spectrum.method}, {seconds:.2f} s)")
+
+def _report(result: dict[str, Any]) -> None:
+    print(result["description"])
+    print(
+        f"  {result['space']}, dimension {result['dimension']:,} "
+        f"({result['method']}, {result['seconds']:.2f} s)"
+    )
+    energies, n = result["energies"], result["n_sites"]
     for i, energy in enumerate(energies):
         gap = f"   gap {energy - energies[0]:.12f}" if i else ""
         print(f"  E{i} = {energy:.12f}   E{i}/N = {energy / n:.12f}{gap}")
+    reference = result["reference"]
     if reference is not None and "energy" in reference:
         print(
             f"  {reference['method']}: {reference['energy']:.12f} "
@@ -126,4 +98,18 @@ def run(args: argparse.Namespace) -> int:
         )
     elif reference is not None:
         print(f"  {reference['method']}: {reference['energy_per_site']:.12f}")
-    return 0
+
+
+COMMAND = Command(
+    name="ed",
+    help="exact diagonalization of a system",
+    description=(
+        "Lowest energies by exact diagonalization (Lanczos, or dense for small spaces). "
+        "With no flags: the Heisenberg chain of 16 sites, periodic."
+    ),
+    tables=(EDOptions,),
+    handler=_handle,
+    report=_report,
+    system=True,
+    run_options=("json",),
+)

@@ -5,48 +5,63 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from qgen._version import __version__
-from qgen.cli import data, ebm, ed, generative, tomo, vmc
 from qgen.errors import QgenError
 
 __all__ = ["build_parser", "main"]
 
-SUBCOMMANDS = {
-    "ed": ed,
-    "vmc": vmc,
-    "generative": generative,
-    "data": data,
-    "ebm": ebm,
-    "tomo": tomo,
-}
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad command line as one line, as qgen reports bad input."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _commands() -> list:
+    from qgen.cli import data, ebm, ed, generative, tomo, vmc
+
+    return [ed.COMMAND, vmc.COMMAND, generative.COMMAND, data.COMMAND, ebm.COMMAND, tomo.COMMAND]
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
-    parser = argparse.ArgumentParser(
-        prog="qgen",
-        description="Generative models for quantum many-body physics.",
-    )
+    parser = _Parser(prog="qgen", description="Generative models for quantum many-body physics.")
     parser.add_argument("--version", action="version", version=f"qgen {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name, module in SUBCOMMANDS.items():
-        module.add_parser(subparsers, name)
+    subparsers = parser.add_subparsers(
+        dest="name", metavar="COMMAND", required=True, parser_class=_Parser
+    )
+    for command in _commands():
+        command.add_parser(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``qgen``; user errors print one line on stderr and return exit code 2."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    from qgen.runs import to_json
+
+    args = build_parser().parse_args(argv)
+    command = args.command
     try:
-        return int(args.run(args))
+        inputs = command.gather(args)
+        if inputs.run.threads is not None:
+            import torch
+
+            torch.set_num_threads(inputs.run.threads)
+        result = command.handler(inputs)
     except QgenError as error:
-        print(f"qgen {args.command}: error: {error}", file=sys.stderr)
+        print(f"qgen {command.name}: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"qgen {args.command}: interrupted", file=sys.stderr)
+        print(f"qgen {command.name}: interrupted", file=sys.stderr)
         return 130
+    if inputs.run.json:
+        print(to_json(result))
+    else:
+        command.report(result)
+    return 0
 
 
 if __name__ == "__main__":

@@ -12,14 +12,14 @@ from qgen.ebm.ais import (
     log_partition,
     negative_log_likelihood,
 )
-from qgen.ebm.experiment import EBMExperiment, ising_data, run_ebm
+from qgen.ebm.experiment import EBMOptions, ising_data, run_ebm
 from qgen.ebm.metrics import compare_histograms, level_edges
 from qgen.ebm.reference import IsingThermodynamics, ising_thermodynamics
 from qgen.ebm.training import ContrastiveDivergence
 
 __all__ = [
     "ContrastiveDivergence",
-    "EBMExperiment",
+    "EBMOptions",
     "IsingThermodynamics",
     "LogPartitionEstimate",
     "annealed_log_partition",

@@ -9,7 +9,7 @@ set only.
 from __future__ import annotations
 
 import io
-import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -25,8 +25,9 @@ from qgen.datasets.ising import (
     sample_ising,
     spins_from_configs,
 )
-from qgen.datasets.toy2d import TOY_DENSITIES, EightGaussians, ToyDensity, toy_density
-from qgen.errors import ConfigError, DataError
+from qgen.datasets.toy2d import TOY_DENSITIES, EightGaussians, toy_density
+from qgen.driver import seed_for
+from qgen.errors import ConfigError
 from qgen.estimators.statistics import mean_and_error
 from qgen.generative.autoencoders import (
     RECONSTRUCTION_ERRORS,
@@ -38,16 +39,18 @@ from qgen.generative.gan import GAN, LOSSES
 from qgen.generative.metrics import energy_distance, energy_distance_baseline, mode_coverage
 from qgen.generative.splines import NeuralSplineFlow
 from qgen.generative.training import GANTrainer, GenerativeTrainer, LikelihoodTrainer
+from qgen.options import Options, option
 from qgen.runs import RunDirectory, atomic_write_bytes
-from qgen.validation import require_int
+from qgen.workflow import Plan, execute, log_to_stderr, resumable_keys
 
 __all__ = [
     "DATASETS",
     "FLOWS",
     "ISING_CHAINS",
     "MODELS",
-    "Experiment",
+    "GenerativeOptions",
     "held_out_chains",
+    "plan",
     "run_experiment",
     "split_data",
 ]
@@ -59,57 +62,134 @@ ISING_CHAINS = 512
 """Independent Markov chains behind the Ising data; sample k comes from chain k mod 512."""
 
 
-@dataclass
-class Experiment:
-    """Everything that defines a run (written to ``config.toml``)."""
+def _ising_only(name: str) -> str:
+    return f"{name} of the ising dataset"
 
-    model: str = "flow"
-    dataset: str = "moons"
-    size: str = "16x16"
-    temperature: float = 2.5
-    samples: int = 20_000
-    epochs: int = 100
-    batch_size: int = 256
-    learning_rate: float | None = None
-    patience: int = 20
-    seed: int = 0
-    flow: str = "spline"
-    transforms: int | None = None
-    hidden: int = 128
-    latent: int | None = None
-    gan_loss: str = "nonsaturating"
-    cosine: bool = False
+
+@dataclass
+class GenerativeOptions(Options):
+    """Everything that defines a ``qgen generative`` run (its ``[generative]`` table).
+    Options that apply to one model or dataset only default to none and are refused
+    elsewhere, so that a flag never silently does nothing."""
+
+    table = "generative"
+
+    model: str = option("flow", "the model", choices=MODELS, positional=True)
+    dataset: str = option("moons", "the training data", choices=DATASETS, group="data")
+    size: str | None = option(
+        None, "Ising lattice (ising only)", group="data", default_help="16x16 for ising"
+    )
+    temperature: float | None = option(
+        None,
+        "Ising temperature (ising only)",
+        minimum=0.0,
+        inclusive=False,
+        unit="J",
+        group="data",
+        default_help="2.5 for ising",
+    )
+    samples: int = option(20_000, "training samples", minimum=10, group="data")
+    epochs: int = option(100, "epochs", minimum=1, group="training", resumable=True)
+    batch_size: int = option(256, "samples per update", minimum=1, group="training")
+    lr: float | None = option(
+        None,
+        "learning rate",
+        minimum=0.0,
+        inclusive=False,
+        flags=("--lr", "--learning-rate"),
+        group="training",
+        default_help="1e-3, 2e-4 for GANs",
+    )
+    patience: int | None = option(
+        20,
+        "early stopping after this many epochs without a better held-out score (none: "
+        "never; the best epoch is restored either way)",
+        minimum=1,
+        group="training",
+    )
+    min_epochs: int = option(
+        0, "never stop early before this many epochs", minimum=0, group="training"
+    )
+    smoothing: float = option(
+        0.0,
+        "judge early stopping on a moving average of the held-out score with this weight",
+        minimum=0.0,
+        maximum=1.0,
+        group="training",
+    )
+    cosine: bool = option(False, "cosine learning-rate decay over the epochs", group="training")
+    seed: int = option(
+        0,
+        "seed of the data, the initial weights and the batches",
+        minimum=0,
+        maximum=2**63 - 1,
+        group="training",
+    )
+    flow: str | None = option(
+        None, "flow (flow only)", choices=FLOWS, group="model", default_help="spline for flows"
+    )
+    transforms: int | None = option(
+        None,
+        "flow layers (flow only)",
+        minimum=1,
+        group="model",
+        default_help="8 RealNVP, 5 MAF, 4 spline",
+    )
+    hidden: int = option(128, "hidden width", minimum=1, group="model")
+    latent: int | None = option(
+        None,
+        "latent dimension (gan, vae, ae)",
+        minimum=1,
+        group="model",
+        default_help="2; 8 for GANs",
+    )
+    gan_loss: str | None = option(
+        None,
+        "GAN loss (gan only)",
+        choices=LOSSES,
+        group="model",
+        default_help="nonsaturating for GANs",
+    )
 
     def check(self) -> None:
-        """Refuse unknown names and impossible combinations, naming what is allowed."""
-        if self.model not in MODELS:
-            raise ConfigError(f"unknown model {self.model!r}; expected one of {MODELS}")
-        if self.dataset not in DATASETS:
-            raise DataError(f"unknown dataset {self.dataset!r}; expected one of {DATASETS}")
-        if self.flow not in FLOWS:
-            raise ConfigError(f"unknown flow {self.flow!r}; expected one of {FLOWS}")
-        if self.gan_loss not in LOSSES:
-            raise ConfigError(f"unknown GAN loss {self.gan_loss!r}; expected one of {LOSSES}")
         if self.model == "flow" and self.dataset == "ising":
             raise ConfigError(
                 "a flow needs continuous data, got the binary ising dataset; use vae, ae or gan"
             )
-        if self.samples < 10:
-            raise DataError(f"expected at least 10 training samples, got {self.samples}")
-        require_int(self.epochs, "epochs", minimum=1)
-        require_int(self.batch_size, "batch_size", minimum=1)
-        require_int(self.patience, "patience", minimum=1)
+        refused = {
+            "size": not self.is_ising,
+            "temperature": not self.is_ising,
+            "flow": self.model != "flow",
+            "transforms": self.model != "flow",
+            "latent": self.model == "flow",
+            "gan_loss": self.model != "gan",
+        }
+        for name, wrong in refused.items():
+            if wrong and getattr(self, name) is not None:
+                flag = self.declaration(name).flags[0]
+                raise ConfigError(
+                    f"{flag} does not apply to the {self.model} model on the {self.dataset} "
+                    "dataset; drop it"
+                )
 
     @property
     def is_ising(self) -> bool:
         return self.dataset == "ising"
 
+    @property
+    def ising_size(self) -> str:
+        return self.size or "16x16"
 
-def _held_out_size(experiment: Experiment) -> int:
+    @property
+    def ising_temperature(self) -> float:
+        return 2.5 if self.temperature is None else self.temperature
+
+
+def _held_out_size(experiment: GenerativeOptions) -> int:
     return max(1000, experiment.samples // 4)
 
 
-def split_data(experiment: Experiment) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def split_data(experiment: GenerativeOptions) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Training, validation and test sets (spins as ±1 floats for ising), seeded by
     ``experiment.seed``: the same experiment always sees the same data.
 
@@ -120,41 +200,46 @@ def split_data(experiment: Experiment) -> tuple[torch.Tensor, torch.Tensor, torc
     total = experiment.samples + 2 * n_held
     if experiment.is_ising:
         spins = sample_ising(
-            experiment.size,
-            experiment.temperature,
+            experiment.ising_size,
+            experiment.ising_temperature,
             total,
             n_chains=min(total, ISING_CHAINS),
-            seed=experiment.seed + 7919,
+            seed=seed_for(experiment.seed, "data"),
         )
         data = spins.reshape(total, -1).to(torch.float32)
     else:
-        generator = torch.Generator().manual_seed(experiment.seed + 7919)
+        generator = torch.Generator().manual_seed(seed_for(experiment.seed, "data"))
         data = toy_density(experiment.dataset).sample(total, generator)
     return data[: experiment.samples], data[experiment.samples : -n_held], data[-n_held:]
 
 
-def held_out_chains(experiment: Experiment) -> torch.Tensor:
+def held_out_chains(experiment: GenerativeOptions) -> torch.Tensor:
     """The chain each sample of the Ising test set comes from (int64, one per sample)."""
     n_held = _held_out_size(experiment)
     total = experiment.samples + 2 * n_held
     return torch.arange(total - n_held, total) % min(total, ISING_CHAINS)
 
 
-def _trainer(experiment: Experiment, train: torch.Tensor, valid: torch.Tensor) -> GenerativeTrainer:
+def _trainer(
+    experiment: GenerativeOptions, train: torch.Tensor, valid: torch.Tensor
+) -> GenerativeTrainer:
     """The model of ``experiment`` (initial weights from its seed) and its trainer."""
     features = train.shape[1]
     e = experiment
     schedule: dict[str, Any] = {
         "batch_size": e.batch_size,
         "patience": e.patience,
+        "min_epochs": e.min_epochs,
+        "smoothing": e.smoothing,
         "cosine": e.epochs if e.cosine else None,
         "seed": e.seed,
     }
     with torch.random.fork_rng():  # initial weights from the seed, global state untouched
         torch.manual_seed(e.seed)
         if e.model == "flow":
-            build = {"realnvp": RealNVP, "maf": MAF, "spline": NeuralSplineFlow}[e.flow]
-            transforms = e.transforms or {"realnvp": 8, "maf": 5, "spline": 4}[e.flow]
+            flow_kind = e.flow or "spline"
+            build = {"realnvp": RealNVP, "maf": MAF, "spline": NeuralSplineFlow}[flow_kind]
+            transforms = e.transforms or {"realnvp": 8, "maf": 5, "spline": 4}[flow_kind]
             flow = build(features, transforms, e.hidden, 2)
             flow.transforms.insert(0, Affine.standardizing(train))  # data in units of its std
             return LikelihoodTrainer(
@@ -162,133 +247,161 @@ def _trainer(experiment: Experiment, train: torch.Tensor, valid: torch.Tensor) -
                 train,
                 valid,
                 loss=lambda x, g: -flow.log_prob(x),
-                lr=e.learning_rate or 1e-3,
+                lr=e.lr or 1e-3,
                 **schedule,
             )
         if e.model == "gan":
             output = "tanh" if e.is_ising else "linear"
-            gan = GAN(features, e.latent or 8, e.hidden, 3, e.gan_loss, output)
-            steps = 5 if e.gan_loss == "wgan-gp" else 1
-            return GANTrainer(
-                gan, train, valid, lr=e.learning_rate or 2e-4, critic_steps=steps, **schedule
-            )
+            loss = e.gan_loss or "nonsaturating"
+            gan = GAN(features, e.latent or 8, e.hidden, 3, loss, output)
+            steps = 5 if loss == "wgan-gp" else 1
+            return GANTrainer(gan, train, valid, lr=e.lr or 2e-4, critic_steps=steps, **schedule)
         likelihood = "bernoulli" if e.is_ising else "gaussian"
         latent = e.latent or 2
         kind = VariationalAutoencoder if e.model == "vae" else Autoencoder
         model = kind(features, latent, e.hidden, 2, likelihood)
-        return LikelihoodTrainer(model, train, valid, lr=e.learning_rate or 1e-3, **schedule)
+        return LikelihoodTrainer(model, train, valid, lr=e.lr or 1e-3, **schedule)
 
 
-def _to_model_space(experiment: Experiment, spins: torch.Tensor) -> torch.Tensor:
+def _to_model_space(experiment: GenerativeOptions, spins: torch.Tensor) -> torch.Tensor:
     """Ising spins ±1 → the model's inputs: bits {0, 1} (qgen's configurations, 0 = up)
     for (V)AEs, spins for GANs."""
     if experiment.is_ising and experiment.model in ("vae", "ae"):
-        lattices = spins.reshape(-1, *lattice_shape(experiment.size))
+        lattices = spins.reshape(-1, *lattice_shape(experiment.ising_size))
         return configs_from_spins(lattices).to(spins.dtype)
     return spins
 
 
-def _to_spins(experiment: Experiment, x: torch.Tensor) -> torch.Tensor:
+def _to_spins(experiment: GenerativeOptions, x: torch.Tensor) -> torch.Tensor:
     """The model's samples → spins ±1, flattened (the inverse of :func:`_to_model_space`)."""
     if experiment.is_ising and experiment.model in ("vae", "ae"):
-        return spins_from_configs(x, experiment.size).reshape(x.shape[0], -1).to(x.dtype)
+        return spins_from_configs(x, experiment.ising_size).reshape(x.shape[0], -1).to(x.dtype)
     return x
 
 
-def run_experiment(
-    experiment: Experiment,
-    out: str | Path | None = None,
-    resume: bool = False,
-    progress: bool = False,
-    plots: bool = True,
-) -> dict[str, Any]:
-    """Train and evaluate; with ``out``, leave a run directory (config, log, checkpoint,
-    summary, plots). Returns the summary (held-out figures)."""
-    experiment.check()
-    start = time.perf_counter()
+def plan(experiment: GenerativeOptions) -> Plan:
+    """The run as a :class:`~qgen.workflow.Plan`: seeded data split into training,
+    validation (model selection, early stopping) and test sets; figures on the test set."""
     train, valid, test = split_data(experiment)
-    run = RunDirectory(out, resume=resume) if out is not None else None
-    if run is not None:
-        run.write_config({"generative": asdict(experiment)})
     model_train = _to_model_space(experiment, train)
     model_test = _to_model_space(experiment, test)
     trainer = _trainer(experiment, model_train, _to_model_space(experiment, valid))
     model = trainer.model
-    if run is not None and resume:
-        trainer.restore(run)
-    history = trainer.run(experiment.epochs, run_dir=run, progress=progress)
-    if run is not None:
-        history = run.read_log()
-    if isinstance(model, Autoencoder):
-        model.fit_latent(model_train)
+    notes = [
+        f"{experiment.model} on {experiment.dataset}, {experiment.samples} samples, up to "
+        f"{experiment.epochs} epochs, seed {experiment.seed}"
+    ]
+    generated: dict[str, torch.Tensor] = {}
 
-    generator = torch.Generator().manual_seed(experiment.seed + 104729)
-    samples = _to_spins(experiment, model.sample(test.shape[0], generator))  # type: ignore[operator]
-    baseline_mean, baseline_std = energy_distance_baseline(test, 10, generator)
-    summary: dict[str, Any] = {
-        "model": experiment.model,
-        "dataset": experiment.dataset,
-        "epochs_run": trainer.steps,
-        "best_epoch": trainer.best_step,
-        "stopped_early": trainer.stopped,
-        "n_train": train.shape[0],
-        "n_test": test.shape[0],
-        "energy_distance": {
-            "value": energy_distance(samples, test),
-            "halves_baseline": baseline_mean,
-            "halves_baseline_std": baseline_std,
-        },
-    }
-    with torch.no_grad():
-        if experiment.model in ("flow", "vae"):
-            nll = mean_and_error(trainer.loss(model_test, generator))  # type: ignore[attr-defined]
-            kind = "exact" if experiment.model == "flow" else "negative ELBO (upper bound)"
-            summary["test_nll"] = {**nll, "kind": kind, "units": "nats per sample"}
-        if isinstance(model, Autoencoder | VariationalAutoencoder):
-            errors = model.reconstruction_error(model_test)
-            summary["reconstruction_error"] = {
-                **mean_and_error(errors),
-                "kind": RECONSTRUCTION_ERRORS[model.likelihood],
-                "units": "per sample",
-            }
-    density: ToyDensity | None = None
-    if not experiment.is_ising:
-        density = toy_density(experiment.dataset)
-        try:
-            entropy = density.entropy()
-            summary["true_entropy"] = {"value": entropy.value, "error": entropy.error}
-            if "test_nll" in summary:
-                summary["test_nll"]["excess_over_entropy"] = (
-                    summary["test_nll"]["value"] - entropy.value
-                )
-        except NotImplementedError:
-            pass
-        if isinstance(density, EightGaussians):
-            coverage = mode_coverage(samples, density.centers, density.width)
-            summary["mode_coverage"] = asdict(coverage)
-    else:
-        summary["ising"] = _ising_figures(experiment, test, samples)
-    summary["seconds"] = time.perf_counter() - start
-    if run is not None:
-        if plots:
-            summary["plots"] = _plots(experiment, run.path, model, history, test, samples)
-        summary["out"] = str(run.path)
+    def summarize(history: list[dict[str, Any]]) -> dict[str, Any]:
+        if isinstance(model, Autoencoder):
+            model.fit_latent(model_train)
+        generator = torch.Generator().manual_seed(seed_for(experiment.seed, "estimate"))
+        samples = _to_spins(experiment, model.sample(test.shape[0], generator))  # type: ignore[operator]
+        generated["samples"] = samples
+        baseline_mean, baseline_std = energy_distance_baseline(test, 10, generator)
+        summary: dict[str, Any] = {
+            "model": experiment.model,
+            "dataset": experiment.dataset,
+            "epochs_run": trainer.steps,
+            "best_epoch": trainer.best_step,
+            "stopped_early": trainer.stopped,
+            "n_train": train.shape[0],
+            "n_test": test.shape[0],
+            "energy_distance": {
+                "value": energy_distance(samples, test),
+                "halves_baseline": baseline_mean,
+                "halves_baseline_std": baseline_std,
+            },
+        }
+        with torch.no_grad():
+            if experiment.model in ("flow", "vae"):
+                losses = trainer.loss(model_test, generator)  # type: ignore[attr-defined]
+                kind = "exact" if experiment.model == "flow" else "negative ELBO (upper bound)"
+                summary["test_nll"] = {
+                    **mean_and_error(losses),
+                    "kind": kind,
+                    "units": "nats per sample",
+                }
+            if isinstance(model, Autoencoder | VariationalAutoencoder):
+                summary["reconstruction_error"] = {
+                    **mean_and_error(model.reconstruction_error(model_test)),
+                    "kind": RECONSTRUCTION_ERRORS[model.likelihood],
+                    "units": "per sample",
+                }
+        if experiment.is_ising:
+            summary["ising"] = _ising_figures(experiment, test, samples)
+        else:
+            summary.update(_density_figures(experiment.dataset, samples, summary))
+        return summary
+
+    def plot(run: RunDirectory, history: list[dict[str, Any]], summary: dict[str, Any]) -> None:
+        samples = generated["samples"]
+        _plots(experiment, run.path, model, history, test, samples)
         buffer = io.BytesIO()
         torch.save(samples, buffer)
         atomic_write_bytes(run.path / "samples.pt", buffer.getvalue())
-        run.write_summary(summary)
-    return summary
+
+    return Plan(trainer, experiment.epochs, 1, notes, summarize, plot)
+
+
+def _density_figures(
+    dataset: str, samples: torch.Tensor, summary: dict[str, Any]
+) -> dict[str, Any]:
+    """The true entropy of a toy density (the floor of the NLL) and, for the eight
+    Gaussians, the mode coverage of the samples."""
+    figures: dict[str, Any] = {}
+    density = toy_density(dataset)
+    try:
+        entropy = density.entropy()
+        figures["true_entropy"] = {"value": entropy.value, "error": entropy.error}
+        if "test_nll" in summary:
+            summary["test_nll"]["excess_over_entropy"] = (
+                summary["test_nll"]["value"] - entropy.value
+            )
+    except NotImplementedError:
+        pass
+    if isinstance(density, EightGaussians):
+        figures["mode_coverage"] = asdict(mode_coverage(samples, density.centers, density.width))
+    return figures
+
+
+def run_experiment(
+    experiment: GenerativeOptions,
+    out: str | Path | None = None,
+    *,
+    resume: bool = False,
+    progress: bool | None = None,
+    plots: bool = True,
+    log: Callable[[str], None] = log_to_stderr,
+) -> dict[str, Any]:
+    """Train and evaluate; with ``out``, leave a run directory (config, log, checkpoint,
+    summary, plots, ``samples.pt``). Returns the summary (held-out figures)."""
+    return execute(
+        "generative",
+        lambda: plan(experiment),
+        {"generative": experiment.to_table()},
+        out=out,
+        resume=resume,
+        resumable=resumable_keys(GenerativeOptions),
+        progress=progress,
+        plots=plots,
+        log=log,
+    )
 
 
 def _ising_figures(
-    experiment: Experiment, test: torch.Tensor, samples: torch.Tensor
+    experiment: GenerativeOptions, test: torch.Tensor, samples: torch.Tensor
 ) -> dict[str, Any]:
     """Energy per site and |m| of the test data and of the model's samples. The data's
     error bars come from per-chain sums (samples of one Markov chain are correlated);
     the model's samples are independent draws."""
-    shape = lattice_shape(experiment.size)
+    shape = lattice_shape(experiment.ising_size)
     chains = held_out_chains(experiment)
-    figures: dict[str, Any] = {"temperature": experiment.temperature, "size": experiment.size}
+    figures: dict[str, Any] = {
+        "temperature": experiment.ising_temperature,
+        "size": experiment.ising_size,
+    }
     for name, spins, labels in (("data", test, chains), ("model", samples, None)):
         lattices = spins.reshape(-1, *shape)
         figures[name] = {
@@ -300,7 +413,7 @@ def _ising_figures(
 
 
 def _plots(
-    experiment: Experiment,
+    experiment: GenerativeOptions,
     path: Path,
     model: nn.Module,
     history: list[dict[str, Any]],
@@ -332,13 +445,13 @@ def _plots(
             plots.decision_plot(path / "discriminator.png", model.discriminator, test, samples)
             written.append("discriminator.png")
     else:
-        data_l = test.reshape(-1, *lattice_shape(experiment.size))
-        model_l = samples.reshape(-1, *lattice_shape(experiment.size))
+        data_l = test.reshape(-1, *lattice_shape(experiment.ising_size))
+        model_l = samples.reshape(-1, *lattice_shape(experiment.ising_size))
         plots.ising_histograms(
             path / "ising_histograms.png",
             {"energy": energy_per_site(data_l), "magnetization": magnetization(data_l)},
             {"energy": energy_per_site(model_l), "magnetization": magnetization(model_l)},
-            experiment.temperature,
+            experiment.ising_temperature,
         )
         written.append("ising_histograms.png")
     if isinstance(model, VariationalAutoencoder | Autoencoder):
@@ -348,7 +461,7 @@ def _plots(
             codes = codes[0] if isinstance(codes, tuple) else codes
         if experiment.is_ising:
             color, label = (
-                magnetization(test.reshape(-1, *lattice_shape(experiment.size))),
+                magnetization(test.reshape(-1, *lattice_shape(experiment.ising_size))),
                 "magnetization",
             )
         else:

@@ -179,7 +179,7 @@ class RBM(_RBMBase):
     Args:
         n_sites: number of spins ``N``.
         alpha: hidden-unit density; ``M = round(α N)`` hidden units (at least 1).
-        complex: complex parameters (amplitude and phase) instead of real (positive ψ).
+        phase: complex parameters (amplitude and phase) instead of real (positive ψ).
         visible_bias: learn the visible bias ``a`` (else it is absent).
         init_std: standard deviation of the Gaussian initial parameters.
         dtype: float32 or float64 (the real dtype of the parameters).
@@ -197,12 +197,12 @@ class RBM(_RBMBase):
         n_sites: int,
         alpha: float = 1.0,
         *,
-        complex: bool = False,
+        phase: bool = False,
         visible_bias: bool = True,
         init_std: float = 0.01,
         dtype: torch.dtype = torch.float32,
     ) -> None:
-        super().__init__(n_sites, complex, dtype)
+        super().__init__(n_sites, phase, dtype)
         self.alpha = _check_alpha(alpha)
         self.n_hidden = max(1, round(self.alpha * n_sites))
         self.visible_bias: nn.Parameter | None
@@ -279,7 +279,7 @@ class SymmetricRBM(_RBMBase):
     Args:
         lattice: the lattice whose :meth:`~qgen.lattice.Lattice.translations` are shared.
         alpha: number of filters (an integer ≥ 1): ``α · n_translations`` hidden units.
-        complex: complex parameters.
+        phase: complex parameters (amplitude and phase).
         init_std: standard deviation of the Gaussian initial parameters.
         dtype: float32 or float64.
     """
@@ -291,11 +291,11 @@ class SymmetricRBM(_RBMBase):
         lattice: Lattice,
         alpha: float = 1,
         *,
-        complex: bool = False,
+        phase: bool = False,
         init_std: float = 0.01,
         dtype: torch.dtype = torch.float32,
     ) -> None:
-        super().__init__(lattice.n_sites, complex, dtype)
+        super().__init__(lattice.n_sites, phase, dtype)
         if not float(_check_alpha(alpha)).is_integer():
             raise ModelError(f"expected an integer number of filters alpha, got {alpha!r}")
         self.alpha = int(alpha)

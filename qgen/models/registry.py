@@ -1,7 +1,16 @@
-"""Build a wave function by name for a lattice: what ``qgen vmc --model NAME`` calls."""
+"""Wave functions by name: what ``qgen vmc --model NAME`` and ``qgen tomo --model NAME``
+build, one meaning per name.
+
+Each entry of :data:`MODELS` says how to build the model for a lattice from the shared
+:class:`ModelSettings`, whether it is sampled exactly (autoregressive) or by Markov
+chains, and which workflows train it. A user registers their own with
+``MODELS.register(name, ModelSpec(...))``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -10,49 +19,166 @@ from torch import nn
 
 from qgen.errors import ModelError
 from qgen.lattice import Lattice
+from qgen.models.amplitude_phase_rbm import AmplitudePhaseRBM
 from qgen.models.made import MADE
 from qgen.models.rbm import RBM, SymmetricRBM
 from qgen.models.rnn import RNN
 from qgen.models.rnn2d import RNN2D
 from qgen.models.symmetrized import SymmetrizedModel
 from qgen.models.transformer import Transformer
+from qgen.registry import Registry
 
-__all__ = ["AUTOREGRESSIVE_MODELS", "MODELS", "RBM_MODELS", "SYMMETRIES", "build_model"]
+__all__ = ["MODELS", "SYMMETRIES", "ModelSettings", "ModelSpec", "build_model"]
 
-AUTOREGRESSIVE_MODELS = ("rnn", "rnn2d", "transformer", "made")
-"""Models with exact autoregressive sampling."""
-RBM_MODELS = ("rbm", "symmetric-rbm")
-"""Models sampled by Markov chains."""
-MODELS = AUTOREGRESSIVE_MODELS + RBM_MODELS
-"""Names accepted by :func:`build_model`."""
 SYMMETRIES = ("none", "point", "translations", "space")
 """Groups an autoregressive model can be averaged over (:class:`SymmetrizedModel`):
 the lattice's point group, its translations, or both (the space group)."""
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """What the builders read: ``hidden`` width (RNN units, Transformer embedding, MADE
+    units; RBM-state hidden units, default N), ``layers`` (None: the model's default),
+    attention ``heads``, ``patch_size`` (sites per Transformer token), the U(1)
+    ``magnetization`` sector, a ``phase`` (complex ψ), ``alpha`` (RBM hidden units per
+    site, filters of the symmetric RBM), and the parameter ``dtype``."""
+
+    hidden: int | None = None
+    layers: int | None = None
+    heads: int = 4
+    patch_size: int = 1
+    magnetization: float | None = None
+    phase: bool = False
+    alpha: float = 1.0
+    dtype: torch.dtype = torch.float32
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A registered model: ``build(lattice, settings)``, whether it is ``autoregressive``
+    (exact sampling, its own U(1) projection), the ``workflows`` that train it, and one
+    line for ``--help``."""
+
+    build: Callable[[Lattice, ModelSettings], nn.Module]
+    autoregressive: bool
+    workflows: frozenset[str]
+    description: str
+
+
+MODELS: Registry[ModelSpec] = Registry("model")
+
+
+def _autoregressive_options(settings: ModelSettings) -> dict[str, Any]:
+    return {
+        "magnetization": settings.magnetization,
+        "phase": settings.phase,
+        "dtype": settings.dtype,
+    }
+
+
+def _rnn(lattice: Lattice, s: ModelSettings) -> nn.Module:
+    order = lattice.ordering("snake").tolist()
+    return RNN(
+        lattice.n_sites,
+        hidden=s.hidden or 32,
+        layers=s.layers or 1,
+        order=order,
+        **_autoregressive_options(s),
+    )
+
+
+def _transformer(lattice: Lattice, s: ModelSettings) -> nn.Module:
+    shape = lattice.extent if lattice.ndim == 2 else None
+    return Transformer(
+        lattice.n_sites,
+        width=s.hidden or 32,
+        layers=s.layers or 2,
+        heads=s.heads,
+        patch_size=s.patch_size,
+        shape=shape,  # type: ignore[arg-type]
+        **_autoregressive_options(s),
+    )
+
+
+_BOTH = frozenset({"vmc", "tomo"})
+MODELS.register(
+    "rnn",
+    ModelSpec(_rnn, True, _BOTH, "GRU recurrent network along the snake path"),
+)
+MODELS.register(
+    "rnn2d",
+    ModelSpec(
+        lambda lattice, s: RNN2D(
+            lattice, hidden=s.hidden or 32, layers=s.layers or 1, **_autoregressive_options(s)
+        ),
+        True,
+        frozenset({"vmc"}),
+        "2D recurrent network (Hibat-Allah et al. 2020)",
+    ),
+)
+MODELS.register(
+    "transformer",
+    ModelSpec(_transformer, True, _BOTH, "Transformer, 2D positional encodings on lattices"),
+)
+MODELS.register(
+    "made",
+    ModelSpec(
+        lambda lattice, s: MADE(
+            lattice.n_sites,
+            hidden=s.hidden or 32,
+            layers=s.layers or 2,
+            **_autoregressive_options(s),
+        ),
+        True,
+        _BOTH,
+        "masked autoencoder (Germain et al. 2015)",
+    ),
+)
+MODELS.register(
+    "rbm",
+    ModelSpec(
+        lambda lattice, s: RBM(lattice.n_sites, s.alpha, phase=s.phase, dtype=s.dtype),
+        False,
+        frozenset({"vmc"}),
+        "RBM of Carleo & Troyer (complex weights with a phase), Metropolis chains",
+    ),
+)
+MODELS.register(
+    "symmetric-rbm",
+    ModelSpec(
+        lambda lattice, s: SymmetricRBM(lattice, s.alpha, phase=s.phase, dtype=s.dtype),
+        False,
+        frozenset({"vmc"}),
+        "translation-symmetric RBM (alpha filters), Metropolis chains",
+    ),
+)
+MODELS.register(
+    "amplitude-phase-rbm",
+    ModelSpec(
+        lambda lattice, s: AmplitudePhaseRBM(
+            lattice.n_sites, s.hidden or lattice.n_sites, phase=s.phase, dtype=s.dtype
+        ),
+        False,
+        frozenset({"tomo"}),
+        "amplitude and phase RBMs of Torlai et al. 2018 and QuCumber, Gibbs chains",
+    ),
+)
 
 
 def build_model(
     name: str,
     lattice: Lattice,
     *,
-    hidden: int = 32,
-    layers: int | None = None,
-    heads: int = 4,
-    patch_size: int = 1,
-    magnetization: float | None = None,
-    phase: bool = False,
-    alpha: float = 1.0,
-    dtype: torch.dtype = torch.float32,
     symmetry: str = "none",
     spin_flip: bool = False,
+    **settings: object,
 ) -> nn.Module:
-    """The wave function ``name`` on ``lattice``.
+    """The registered model ``name`` on ``lattice`` (``settings``: the fields of
+    :class:`ModelSettings`).
 
-    ``hidden`` is the hidden width (RNNs, MADE) or the embedding width (Transformer);
-    ``layers`` defaults to 1 for the RNNs and 2 for the Transformer and MADE. 2D
-    lattices are read along the snake path by the 1D RNN, and row by row (with 2D
-    positional encodings) by the Transformer. The RBMs take ``alpha`` (hidden units per
-    site, filters for the symmetric one) and are complex with ``phase``; they have no
-    U(1) projection: their samplers keep the magnetization instead.
+    2D lattices are read along the snake path by the 1D RNN, and row by row (with 2D
+    positional encodings) by the Transformer. RBMs have no U(1) projection: their
+    samplers keep the magnetization instead.
 
     ``symmetry`` other than ``"none"`` averages an autoregressive model over a group of
     the lattice's symmetries (:class:`~qgen.models.symmetrized.SymmetrizedModel`, exact
@@ -60,56 +186,30 @@ def build_model(
     ``"space"`` (both); each evaluation then costs one per group element. ``spin_flip``
     adds the global spin inversion to the group (doubling it).
     """
-    options: dict[str, Any] = {"magnetization": magnetization, "phase": phase, "dtype": dtype}
-    if name not in MODELS:
-        raise ModelError(f"expected a model in {MODELS}, got {name!r}")
+    spec = _spec(name)
     if symmetry not in SYMMETRIES:
-        raise ModelError(f"expected a symmetry in {SYMMETRIES}, got {symmetry!r}")
-    if symmetry != "none" or spin_flip:
-        if name in RBM_MODELS:
-            raise ModelError(
-                f"--symmetry and --spin-flip average autoregressive models; for {name!r} use "
-                "the translation-symmetric RBM ('symmetric-rbm') instead"
-            )
-        model = build_model(
-            name,
-            lattice,
-            hidden=hidden,
-            layers=layers,
-            heads=heads,
-            patch_size=patch_size,
-            magnetization=magnetization,
-            phase=phase,
-            dtype=dtype,
-        )
-        groups = {
-            "none": lambda: np.arange(lattice.n_sites)[None],
-            "point": lattice.point_group,
-            "translations": lattice.translations,
-            "space": lattice.space_group,
-        }
-        return SymmetrizedModel(model, groups[symmetry](), spin_flip)  # type: ignore[arg-type]
-    if name != "transformer" and patch_size != 1:
+        raise ModelError(f"symmetry: expected one of {', '.join(SYMMETRIES)}, got {symmetry!r}")
+    resolved = replace(ModelSettings(), **settings)  # type: ignore[arg-type]
+    if name != "transformer" and resolved.patch_size != 1:
         raise ModelError(f"patches of several sites need the Transformer, not {name!r}")
-    n = lattice.n_sites
-    if name in RBM_MODELS:
-        if name == "rbm":
-            return RBM(n, alpha, complex=phase, dtype=dtype)
-        return SymmetricRBM(lattice, alpha, complex=phase, dtype=dtype)
-    if name == "rnn":
-        order = lattice.ordering("snake")
-        return RNN(n, hidden=hidden, layers=layers or 1, order=order.tolist(), **options)
-    if name == "rnn2d":
-        return RNN2D(lattice, hidden=hidden, layers=layers or 1, **options)
-    if name == "transformer":
-        shape = lattice.extent if lattice.ndim == 2 else None
-        return Transformer(
-            n,
-            width=hidden,
-            layers=layers or 2,
-            heads=heads,
-            patch_size=patch_size,
-            shape=shape,  # type: ignore[arg-type]
-            **options,
+    model = spec.build(lattice, resolved)
+    if symmetry == "none" and not spin_flip:
+        return model
+    if not spec.autoregressive:
+        raise ModelError(
+            f"--symmetry and --spin-flip average autoregressive models; for {name!r} use "
+            "the translation-symmetric RBM ('symmetric-rbm') instead"
         )
-    return MADE(n, hidden=hidden, layers=layers or 2, **options)
+    groups = {
+        "none": lambda: np.arange(lattice.n_sites)[None],
+        "point": lattice.point_group,
+        "translations": lattice.translations,
+        "space": lattice.space_group,
+    }
+    return SymmetrizedModel(model, groups[symmetry](), spin_flip)  # type: ignore[arg-type]
+
+
+def _spec(name: str) -> ModelSpec:
+    if name not in MODELS:
+        raise ModelError(f"model: expected one of {', '.join(MODELS)}, got {name!r}")
+    return MODELS[name]

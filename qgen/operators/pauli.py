@@ -402,6 +402,17 @@ class PauliSum:
             result = result @ self
         return result
 
+    def commutes_with(self, other: PauliSum) -> bool:
+        """Whether :math:`[A, B] = AB - BA` vanishes (up to rounding)."""
+        return (self @ other - other @ self).n_terms == 0
+
+    def conserves_magnetization(self) -> bool:
+        r"""Whether the operator commutes with :math:`S^z = \tfrac12 \sum_i Z_i`, so that it
+        acts within each magnetization sector."""
+        n = self.n_sites
+        total = PauliSum([f"Z{i}" for i in range(n)], [0.5] * n, n_sites=n)
+        return self.commutes_with(total)
+
     def adjoint(self) -> PauliSum:
         """The Hermitian conjugate ``O†`` (Pauli strings are Hermitian: conjugate coefficients)."""
         return PauliSum._from_arrays(self.n_sites, self._x, self._z, self._coeffs.conj())

@@ -33,6 +33,8 @@ analysis of :func:`qgen.estimators.statistics` (autocorrelation time, split-R̂)
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -42,12 +44,45 @@ from torch import nn
 from qgen.errors import SamplerError
 from qgen.hilbert import MagnetizationSector
 from qgen.models.rbm import RBMForm
+from qgen.registry import Registry
 from qgen.sampling.rbm_sweep import rbm_sweep
 from qgen.sampling.samplers import _check_count
 
-__all__ = ["RULES", "MetropolisSampler"]
+__all__ = ["RULES", "MetropolisRule", "MetropolisSampler"]
 
-RULES = ("local", "exchange")
+
+@dataclass(frozen=True)
+class MetropolisRule:
+    """A symmetric proposal, as the XOR masks of its moves: ``moves(n_sites, bonds)``
+    gives ``(n_moves, n_sites)`` 0/1 rows, one drawn uniformly per step. With ``swaps``
+    each mask marks two sites whose spins are exchanged (a move is applied only where
+    they differ), which conserves the magnetization; ``uses_bonds``: the moves are built
+    from the lattice bonds the sampler is given."""
+
+    moves: Callable[[int, torch.Tensor | None], torch.Tensor]
+    uses_bonds: bool
+    swaps: bool
+    description: str
+
+
+def _single_flips(n_sites: int, bonds: torch.Tensor | None) -> torch.Tensor:
+    return torch.eye(n_sites, dtype=torch.long)
+
+
+def _bond_exchanges(n_sites: int, bonds: torch.Tensor | None) -> torch.Tensor:
+    assert bonds is not None  # the sampler checks that a bond rule has bonds
+    moves = torch.zeros(bonds.shape[0], n_sites, dtype=torch.long)
+    moves[torch.arange(bonds.shape[0]).unsqueeze(1), bonds] = 1
+    return moves
+
+
+RULES: Registry[MetropolisRule] = Registry("Metropolis rule")
+"""Proposal rules by name (``qgen vmc --sampler NAME``)."""
+RULES.register("local", MetropolisRule(_single_flips, False, False, "flip one random site"))
+RULES.register(
+    "exchange",
+    MetropolisRule(_bond_exchanges, True, True, "swap the spins at the ends of a random bond"),
+)
 
 
 def _positive_int(name: str, value: object, minimum: int = 1) -> int:
@@ -110,8 +145,9 @@ class MetropolisSampler:
         self.incremental = bool(incremental)
         self.n_sites = _positive_int("number of sites", n_sites)
         if rule not in RULES:
-            raise SamplerError(f"expected a Metropolis rule in {RULES}, got {rule!r}")
+            raise SamplerError(f"rule: expected one of {', '.join(RULES)}, got {rule!r}")
         self.rule = rule
+        self.spec = RULES[rule]
         self.n_chains = _positive_int("number of chains", n_chains)
         self.sweep_size = _positive_int("sweep size", n_sites if sweep_size is None else sweep_size)
         self.burn_in = _positive_int("number of burn-in sweeps", burn_in, minimum=0)
@@ -119,10 +155,10 @@ class MetropolisSampler:
         self.n_replicas = _positive_int("number of replicas", n_replicas)
         self.sector = None if magnetization is None else MagnetizationSector(n_sites, magnetization)
         self.magnetization = magnetization
-        self.bonds = self._check_bonds(bonds) if rule == "exchange" else None
-        if rule == "exchange" and self.sector is None:
+        self.bonds = self._check_bonds(bonds) if self.spec.uses_bonds else None
+        if self.spec.swaps and self.sector is None:
             raise SamplerError(
-                "the exchange rule keeps the magnetization of its initial states, so it needs "
+                f"the {rule} rule keeps the magnetization of its initial states, so it needs "
                 "the sector to start in: pass magnetization= (or use the local rule)"
             )
         self.betas = 1.0 - torch.arange(self.n_replicas, dtype=torch.float64) / self.n_replicas
@@ -140,7 +176,7 @@ class MetropolisSampler:
 
     def _check_bonds(self, bonds: np.ndarray | torch.Tensor | None) -> torch.Tensor:
         if bonds is None:
-            raise SamplerError("the exchange rule needs bonds=, the site pairs it swaps")
+            raise SamplerError(f"the {self.rule} rule needs bonds=, the site pairs it moves")
         if isinstance(bonds, torch.Tensor):
             bonds = bonds.detach().cpu().numpy()
         pairs = torch.as_tensor(np.array(bonds), dtype=torch.long)
@@ -190,14 +226,7 @@ class MetropolisSampler:
         """The moves as XOR masks ``(n_moves, n_sites)``: one site set per local move, both
         ends of a bond per exchange move; cached on ``device``."""
         if self._moves is None or self._moves.device != device:
-            if self.rule == "local":
-                moves = torch.eye(self.n_sites, dtype=torch.long)
-            else:
-                assert self.bonds is not None
-                moves = torch.zeros(self.bonds.shape[0], self.n_sites, dtype=torch.long)
-                rows = torch.arange(self.bonds.shape[0]).unsqueeze(1)
-                moves[rows, self.bonds] = 1
-            self._moves = moves.to(device)
+            self._moves = self.spec.moves(self.n_sites, self.bonds).to(device)
         return self._moves
 
     def _proposal_masks(self, count: int, generator: torch.Generator) -> torch.Tensor:
@@ -219,7 +248,7 @@ class MetropolisSampler:
     ) -> tuple[torch.Tensor, torch.Tensor]:
         count, device = chains.shape[0], chains.device
         betas = self.betas.to(device).repeat_interleave(self.n_chains)
-        exchange = self.rule == "exchange"
+        exchange = self.spec.swaps
         form = self._rbm_form(device) if n_sweeps else None
         for _ in range(n_sweeps):
             # Random numbers for the whole sweep at once: fewer, larger tensor operations.

@@ -1,4 +1,4 @@
-"""Quantum state tomography: measurement data, target states, likelihood training,
+"""Quantum state tomography: measurement data and bases, likelihood training,
 estimators from a model.
 
 Reconstruct a state from projective measurements in Pauli bases (Torlai et al.,
@@ -6,6 +6,7 @@ Reconstruct a state from projective measurements in Pauli bases (Torlai et al.,
 was never measured.
 """
 
+from qgen.tomography.bases import load_basis_list, pairwise_bases, z_basis
 from qgen.tomography.data import (
     MeasurementData,
     load_density_matrix,
@@ -28,17 +29,6 @@ from qgen.tomography.estimators import (
 )
 from qgen.tomography.losses import negative_log_likelihood
 from qgen.tomography.rotations import log_amplitudes, log_probabilities
-from qgen.tomography.states import (
-    ghz_state,
-    ground_state_of,
-    load_basis_list,
-    named_state,
-    pairwise_bases,
-    product_state,
-    w_state,
-    w_state_with_phases,
-    z_basis,
-)
 from qgen.tomography.training import TomographyTrainer
 from qgen.tomography.workflow import TomographyOptions, run_tomography
 
@@ -49,8 +39,6 @@ __all__ = [
     "TomographyTrainer",
     "correlator",
     "fidelity",
-    "ghz_state",
-    "ground_state_of",
     "kl_divergence",
     "load_basis_list",
     "load_density_matrix",
@@ -59,11 +47,9 @@ __all__ = [
     "log_amplitudes",
     "log_probabilities",
     "magnetization",
-    "named_state",
     "negative_log_likelihood",
     "observable",
     "pairwise_bases",
-    "product_state",
     "renyi2",
     "renyi2_curve",
     "run_tomography",
@@ -71,7 +57,5 @@ __all__ = [
     "save_psi",
     "state_vector",
     "swap_values",
-    "w_state",
-    "w_state_with_phases",
     "z_basis",
 ]

@@ -95,8 +95,8 @@ class TomographyTrainer(Driver):
 
     Args:
         model: the wave function: an :class:`~qgen.models.AutoregressiveModel` (normalized)
-            or an RBM wave function (:class:`~qgen.models.rbm_state.RBMState`), ``model(x)``
-            = :math:`\\log\\psi(x)`.
+            or an RBM wave function (:class:`~qgen.models.AmplitudePhaseRBM`),
+            ``model(x)`` = :math:`\\log\\psi(x)`.
         train: training measurements (``.outcomes`` ``(n, N)`` 0/1, ``.bases`` letters or None).
         validation: held-out measurements for the validation NLL and early stopping, or None.
         optimizer: a ``torch.optim`` optimizer over the model's parameters.

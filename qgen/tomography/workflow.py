@@ -10,181 +10,247 @@ the first ``ℓ`` sites, beside the exact values when the target ψ is known.
 
 from __future__ import annotations
 
-import math
-import sys
-import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
-from qgen.driver import cosine_schedule
+from qgen.driver import cosine_schedule, seed_for
 from qgen.errors import ConfigError, ModelError
 from qgen.estimators.statistics import Stats
 from qgen.lattice import Chain
+from qgen.models.amplitude_phase_rbm import AmplitudePhaseRBM
 from qgen.models.autoregressive import AutoregressiveModel, ones_for_magnetization
-from qgen.models.rbm_state import RBMState
-from qgen.models.registry import build_model
+from qgen.models.registry import MODELS, build_model
+from qgen.options import Options, option
 from qgen.runs import RunDirectory
-from qgen.tomography.data import MeasurementData
+from qgen.tomography.data import MeasurementData, load_measurements
 from qgen.tomography.estimators import exact_values, fidelity, magnetization, renyi2_curve
 from qgen.tomography.losses import MAX_EXACT_SITES
 from qgen.tomography.training import METHODS, TomographyTrainer
+from qgen.workflow import Plan, execute, log_to_stderr, resumable_keys
 
 __all__ = [
     "SCHEDULES",
-    "TOMOGRAPHY_MODELS",
+    "DataSourceOptions",
     "TomographyOptions",
+    "annealing",
     "build_tomography_model",
+    "load_data",
+    "plan",
     "run_tomography",
     "sample_model",
 ]
 
-TOMOGRAPHY_MODELS = ("rbm", "rnn", "transformer")
-"""Models that ``qgen tomo --model`` accepts."""
-
 SCHEDULES = ("cosine", "constant")
 """Learning-rate schedules over the epochs."""
 
-_DEFAULT_LR = {"rbm": 2e-2, "rnn": 5e-3, "transformer": 1e-3}
+_DEFAULT_LR = {"amplitude-phase-rbm": 2e-2, "rnn": 5e-3, "transformer": 1e-3, "made": 1e-3}
 DEFAULT_DEPOLARIZATION = 0.9
 """Initial depolarization of the likelihood's annealing for data with X/Y measurements."""
 
 
+def _tomography_models() -> list[str]:
+    return [name for name, spec in MODELS.items() if "tomo" in spec.workflows]
+
+
 @dataclass
-class TomographyOptions:
+class DataSourceOptions(Options):
+    """Where the measurements come from (the ``[data]`` table of a tomography run)."""
+
+    table = "data"
+
+    data: str | None = option(
+        None,
+        "measurements: an .npz archive, a QuCumber samples file, or a qgen data directory "
+        "(required)",
+        group="data",
+    )
+    bases: str | None = option(
+        None, "QuCumber bases file (one line of letters per sample)", group="data"
+    )
+    format: str = option(
+        "auto",
+        "file format (auto: by suffix, .npz, else text)",
+        choices=("auto", "npz", "qucumber"),
+        group="data",
+    )
+    target_psi: str | None = option(
+        None, "the exact state (QuCumber psi file: 'Re Im' per line)", group="data"
+    )
+
+    def check(self) -> None:
+        if self.data is None:
+            raise ConfigError("--data: expected the measurements to train on, got none")
+
+
+@dataclass
+class TomographyOptions(Options):
     """Settings of a tomography run (the ``[tomo]`` table of its ``config.toml``).
 
     ``None`` means the default for the model: ``hidden`` = N (RBM hidden units), 32 (RNN
-    units, Transformer width); ``learning_rate`` 2e-2 (RBM), 5e-3 (RNN), 1e-3
-    (Transformer), Adam, decayed by a cosine to 2% over the epochs (``lr_schedule``
-    ``"cosine"``, or ``"constant"``); ``phase`` on unless every measurement is in Z; ``method``
-    exact for autoregressive models and RBMs of ``N <= 12``, CD beyond. ``magnetization``
-    (RNN, Transformer): project the model onto the sector of that total :math:`S^z`
-    (``N/2 - 1`` for a W state, one excitation), a physics prior; None: no projection.
-    ``anneal_depolarization`` ε₀ with ``anneal_epochs`` K: the first K epochs train on the
-    likelihood of the data read through a depolarizing channel on the rotated sites, its
-    strength decreasing linearly from ε₀ to 0, which keeps phases learned from X/Y data
-    out of local optima (:mod:`qgen.tomography.training`). None (the default): ε₀ = 0.9
-    over the first half of the epochs when some data are in X or Y, off for z-only data;
-    0: the exact likelihood throughout.
+    units, Transformer width); ``lr`` 2e-2 (RBM), 5e-3 (RNN), 1e-3 (Transformer, MADE),
+    Adam, decayed by a cosine to 2% over the epochs; ``phase`` on unless every
+    measurement is in Z; ``method`` exact for autoregressive models and RBMs of
+    ``N <= 12``, CD beyond. ``magnetization`` (autoregressive models): project the model
+    onto the sector of that total :math:`S^z` (``N/2 - 1`` for a W state, one
+    excitation), a physics prior. ``anneal_depolarization`` ε₀ with ``anneal_epochs`` K:
+    the first K epochs train on the likelihood of the data read through a depolarizing
+    channel on the rotated sites, its strength decreasing linearly from ε₀ to 0, which
+    keeps phases learned from X/Y data out of local optima
+    (:mod:`qgen.tomography.training`); by default ε₀ = 0.9 over the first half of the
+    epochs when some data are in X or Y, off for z-only data.
     """
 
-    model: str = "rnn"
-    epochs: int = 100
-    batch_size: int = 100
-    learning_rate: float | None = None
-    lr_schedule: str = "cosine"
-    hidden: int | None = None
-    layers: int | None = None
-    heads: int = 4
-    phase: bool | None = None
-    magnetization: float | None = None
-    method: str | None = None
-    cd_steps: int = 10
-    persistent: bool = False
-    patience: int | None = 20
-    anneal_depolarization: float | None = None
-    anneal_epochs: int | None = None
-    validation_fraction: float = 0.1
-    fidelity_every: int = 1
-    estimate_samples: int = 10000
-    gibbs_steps: int = 100
-    checkpoint_every: int = 1  # epochs are long: a killed run loses at most the one in flight
-    dtype: str = "float32"
-    seed: int = 0
+    table = "tomo"
 
-    def validate(self) -> None:
-        """Raise :class:`ConfigError` for settings that cannot run."""
-        if self.model not in TOMOGRAPHY_MODELS:
-            raise ConfigError(f"expected a model in {TOMOGRAPHY_MODELS}, got {self.model!r}")
-        if self.method is not None and self.method not in METHODS:
-            raise ConfigError(f"expected a method in {METHODS}, got {self.method!r}")
-        if self.magnetization is not None:
-            if self.model == "rbm":
-                raise ConfigError(
-                    "a magnetization sector projects autoregressive models (rnn, transformer), "
-                    "not an RBM"
-                )
-            if isinstance(self.magnetization, bool) or not math.isfinite(self.magnetization):
-                raise ConfigError(
-                    f"expected a finite magnetization or none, got {self.magnetization!r}"
-                )
-        if self.method == "cd" and self.model != "rbm":
+    model: str = option("rnn", "the wave function", choices=_tomography_models, group="model")
+    hidden: int | None = option(
+        None,
+        "RBM hidden units, RNN units or Transformer width",
+        minimum=1,
+        group="model",
+        default_help="N for an RBM, 32 otherwise",
+    )
+    layers: int | None = option(
+        None, "RNN or Transformer layers", minimum=1, group="model", default_help="the model's"
+    )
+    heads: int = option(4, "Transformer attention heads", minimum=1, group="model")
+    phase: bool | None = option(
+        None,
+        "complex model (phase head, phase RBM)",
+        group="model",
+        default_help="unless all data are in Z",
+    )
+    magnetization: float | None = option(
+        None,
+        "project an autoregressive model onto this total S^z sector (W state: N/2 - 1)",
+        group="model",
+    )
+    dtype: str = option("float32", "parameter dtype", choices=("float32", "float64"), group="model")
+    epochs: int = option(100, "epochs", minimum=1, group="training", resumable=True)
+    batch_size: int = option(100, "samples per gradient step", minimum=1, group="training")
+    lr: float | None = option(
+        None,
+        "Adam learning rate",
+        minimum=0.0,
+        inclusive=False,
+        group="training",
+        default_help="2e-2 (RBM), 5e-3 (rnn), 1e-3 (transformer, made)",
+    )
+    lr_schedule: str = option(
+        "cosine",
+        "learning-rate schedule (cosine: to 2% over the epochs)",
+        choices=SCHEDULES,
+        group="training",
+    )
+    method: str | None = option(
+        None,
+        "RBM gradients: exact or contrastive divergence",
+        choices=METHODS,
+        group="training",
+        default_help="exact up to 12 sites",
+    )
+    cd_steps: int = option(10, "Gibbs steps of CD-k", minimum=1, group="training")
+    persistent: bool = option(False, "persistent CD chains", group="training")
+    patience: int | None = option(
+        20,
+        "early stopping after this many epochs without a lower validation NLL (none: never)",
+        minimum=1,
+        constants={"--no-early-stopping": None},
+        group="training",
+    )
+    anneal_depolarization: float | None = option(
+        None,
+        "train the first --anneal-epochs on data read through a depolarizing channel on the "
+        "rotated sites, its strength decreasing from this value to 0",
+        minimum=0.0,
+        maximum=1.0,
+        group="training",
+        default_help="0.9 when some data are in X or Y, 0 (off) for z-only data",
+    )
+    anneal_epochs: int | None = option(
+        None,
+        "epochs of that annealing",
+        minimum=0,
+        group="training",
+        default_help="half the epochs",
+    )
+    validation_fraction: float = option(
+        0.1,
+        "held-out fraction of the data",
+        minimum=0.0,
+        maximum=1.0,
+        inclusive=False,
+        group="training",
+    )
+    fidelity_every: int = option(
+        1, "epochs between fidelity evaluations", minimum=1, group="training"
+    )
+    estimate_samples: int = option(
+        10000, "samples for <sx>, <sy>, S2", minimum=2, group="estimates", resumable=True
+    )
+    gibbs_steps: int = option(100, "Gibbs steps per RBM sample", minimum=1, group="estimates")
+    checkpoint_every: int = option(
+        1, "epochs between checkpoints", minimum=1, group="run", resumable=True
+    )
+    seed: int = option(
+        0,
+        "seed of the split, the initial parameters and the batches",
+        minimum=0,
+        maximum=2**63 - 1,
+        group="run",
+    )
+
+    def check(self) -> None:
+        autoregressive = MODELS[self.model].autoregressive
+        if self.magnetization is not None and not autoregressive:
+            raise ConfigError(
+                "--magnetization projects autoregressive models (rnn, transformer, made), "
+                f"not {self.model!r}"
+            )
+        if self.method == "cd" and autoregressive:
             raise ConfigError(f"contrastive divergence trains RBMs, not {self.model!r}")
-        positive = ("epochs", "batch_size", "cd_steps", "estimate_samples", "fidelity_every")
-        for name in (*positive, "checkpoint_every"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConfigError(f"expected a positive integer {name}, got {value!r}")
-        for name in ("hidden", "layers", "patience"):
-            value = getattr(self, name)
-            if value is not None and (not isinstance(value, int) or value < 1):
-                raise ConfigError(f"expected a positive integer {name} or none, got {value!r}")
-        depolarization = self.anneal_depolarization
-        if depolarization is not None and not 0.0 <= depolarization < 1.0:
-            raise ConfigError(
-                f"expected an anneal_depolarization in [0, 1) or none, got {depolarization!r}"
-            )
-        epochs = self.anneal_epochs
-        if epochs is not None and (
-            isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0
-        ):
-            raise ConfigError(f"expected a non-negative integer anneal_epochs, got {epochs!r}")
-        if depolarization and epochs == 0:
-            raise ConfigError("an anneal_depolarization needs anneal_epochs > 0 to decay over")
-        if not 0 < self.validation_fraction < 1:
-            raise ConfigError(
-                f"expected a validation fraction in (0, 1), got {self.validation_fraction!r}"
-            )
-        if self.learning_rate is not None and not (
-            math.isfinite(self.learning_rate) and self.learning_rate > 0
-        ):
-            raise ConfigError(f"expected a positive learning rate, got {self.learning_rate!r}")
-        if self.lr_schedule not in SCHEDULES:
-            raise ConfigError(f"expected an lr_schedule in {SCHEDULES}, got {self.lr_schedule!r}")
-        if self.dtype not in ("float32", "float64"):
-            raise ConfigError(f"expected dtype float32 or float64, got {self.dtype!r}")
+        if self.anneal_depolarization and self.anneal_epochs == 0:
+            raise ConfigError("--anneal-depolarization needs --anneal-epochs > 0 to decay over")
 
-    def to_table(self) -> dict[str, Any]:
-        return asdict(self)
 
-    @classmethod
-    def field_names(cls) -> list[str]:
-        return [field.name for field in fields(cls)]
+def load_data(source: DataSourceOptions) -> MeasurementData:
+    """The measurements (and the target ψ) that ``source`` names."""
+    assert source.data is not None  # DataSourceOptions.check
+    return load_measurements(
+        source.data, bases=source.bases, psi=source.target_psi, format=source.format
+    )
 
 
 def build_tomography_model(options: TomographyOptions, data: MeasurementData) -> nn.Module:
-    """The model of ``options`` for ``data``'s sites (phase head/RBM unless z-only data).
+    """The model of ``options`` for ``data``'s sites (a phase unless z-only data).
 
     Raises:
         ConfigError: no configuration of ``data``'s sites has the asked magnetization.
     """
     n_sites = data.n_sites
     phase = (not data.z_only) if options.phase is None else options.phase
-    dtype = getattr(torch, options.dtype)
-    torch.manual_seed(options.seed)
-    if options.model == "rbm":
-        hidden = options.hidden or n_sites
-        return RBMState(n_sites, hidden, phase=phase, dtype=dtype)
     if options.magnetization is not None:
         try:
             ones_for_magnetization(n_sites, options.magnetization)
         except ModelError as error:
-            raise ConfigError(f"magnetization: {error}") from None
-    return build_model(
-        options.model,
-        Chain(n_sites, periodic=False),
-        hidden=options.hidden or 32,
-        layers=options.layers,
-        heads=options.heads,
-        phase=phase,
-        magnetization=options.magnetization,
-        dtype=dtype,
-    )
+            raise ConfigError(f"--magnetization: {error}") from None
+    with torch.random.fork_rng():  # initial parameters from the seed, global state untouched
+        torch.manual_seed(options.seed)
+        return build_model(
+            options.model,
+            Chain(n_sites, periodic=False),
+            hidden=options.hidden,
+            layers=options.layers,
+            heads=options.heads,
+            phase=phase,
+            magnetization=options.magnetization,
+            dtype=getattr(torch, options.dtype),
+        )
 
 
 @torch.no_grad()
@@ -195,17 +261,13 @@ def sample_model(
     chains of ``gibbs_steps`` steps for RBMs."""
     if isinstance(model, AutoregressiveModel):
         return model.sample(n_samples, generator)
-    if isinstance(model, RBMState):
+    if isinstance(model, AmplitudePhaseRBM):
         return model.sample(n_samples, generator, n_steps=gibbs_steps)
     raise ConfigError(f"cannot sample a {type(model).__name__}")
 
 
 def _stats(value: Stats) -> dict[str, float]:
     return {"value": value.mean, "error": value.error}
-
-
-def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def annealing(options: TomographyOptions, data: MeasurementData) -> dict[str, Any]:
@@ -221,32 +283,13 @@ def annealing(options: TomographyOptions, data: MeasurementData) -> dict[str, An
     return {"anneal_depolarization": depolarization, "anneal_epochs": epochs}
 
 
-def run_tomography(
-    data: MeasurementData,
-    options: TomographyOptions,
-    out: str | Path,
-    *,
-    source: dict[str, Any] | None = None,
-    resume: bool = False,
-    progress: bool = True,
-    plots: bool = True,
-    log: Callable[[str], None] = _log,
-) -> dict[str, Any]:
-    """Train on ``data`` in the run directory ``out`` (or resume there) and estimate.
-
-    Returns the summary (also written to ``summary.json``): ``fidelity`` (None without a
-    target ψ; exact up to 20 sites, a Monte Carlo estimate with ``fidelity_error``
-    beyond), ``nll`` (validation), ``observables`` (``sx``, ``sy`` as
-    ``{"value", "error"}``), ``renyi2`` (ℓ → ``{"value", "error"}`` for ℓ = 1 … N/2),
-    ``exact`` (the same quantities of the target ψ, or None), and the run's particulars.
-    ``source`` describes where the data came from (written to the config).
-    """
-    options.validate()
-    run_dir = RunDirectory(out, resume=resume)
-    run_dir.write_config({"data": dict(source or {}), "tomo": options.to_table()})
+def plan(data: MeasurementData, options: TomographyOptions) -> Plan:
+    """The tomography run as a :class:`~qgen.workflow.Plan`: split the data (seeded), build
+    the model, train by negative log-likelihood, then estimate from the trained model's
+    samples what the data never measured directly."""
     train, validation = data.split(options.validation_fraction, seed=options.seed)
     model = build_tomography_model(options, data)
-    learning_rate = options.learning_rate or _DEFAULT_LR[options.model]
+    learning_rate = options.lr or _DEFAULT_LR.get(options.model, 1e-3)
     optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
     scheduler = None
     if options.lr_schedule == "cosine":
@@ -268,35 +311,23 @@ def run_tomography(
         **annealing(options, data),
         seed=options.seed,
     )
-    if resume:
-        trainer.restore(run_dir)
-        log(f"qgen tomo: resuming {run_dir.path} at epoch {trainer.epoch}")
     n_parameters = sum(p.numel() for p in model.parameters())
-    log(f"qgen tomo: {data!r}; {train.n_samples} for training, {validation.n_samples} held out")
-    log(
-        f"qgen tomo: {options.model} ({n_parameters:,} parameters, "
+    notes = [
+        f"{data!r}; {train.n_samples} for training, {validation.n_samples} held out",
+        f"{options.model} ({n_parameters:,} parameters, "
         f"{'complex' if _is_complex(model) else 'positive'}), {trainer.method} gradients, "
-        f"Adam lr {learning_rate:g}, batch {options.batch_size}, up to {options.epochs} "
-        f"epochs -> {run_dir.path}"
-    )
+        f"Adam lr {learning_rate:g}, batch {options.batch_size}, up to {options.epochs} epochs",
+    ]
     if trainer.anneal_epochs > 0:
-        log(
-            f"qgen tomo: likelihood depolarized from {trainer.anneal_depolarization:g} to 0 "
-            f"over {trainer.anneal_epochs} epochs (pass --anneal-depolarization 0 to turn it off)"
+        notes.append(
+            f"likelihood depolarized from {trainer.anneal_depolarization:g} to 0 over "
+            f"{trainer.anneal_epochs} epochs (pass --anneal-depolarization 0 to turn it off)"
         )
-    start = time.perf_counter()
-    records = trainer.run(
-        options.epochs,
-        run_dir=run_dir,
-        checkpoint_every=options.checkpoint_every,
-        progress=progress,
-    )
-    seconds = time.perf_counter() - start
-    model.eval()
-    summary = _estimate(model, trainer, data, options)
-    history = run_dir.read_log()
-    summary.update(
-        {
+
+    def summarize(history: list[dict[str, Any]]) -> dict[str, Any]:
+        model.eval()
+        return {
+            **_estimate(model, trainer, data, options),
             "train_nll": trainer.nll(trainer.train_outcomes, trainer.train_codes),
             "model": options.model,
             "method": trainer.method,
@@ -306,22 +337,50 @@ def run_tomography(
             "best_epoch": trainer.best_step,
             "stopped_early": trainer.stopped,
             "seconds_training": sum(r.get("seconds", 0.0) for r in history),
-            "seconds_this_session": seconds,
-            "epochs_this_session": len(records),
             "n_sites": data.n_sites,
             "n_samples": data.n_samples,
             "n_train": train.n_samples,
             "n_validation": validation.n_samples,
             "bases": list(data.basis_groups())[:50],
-            "data": dict(source or {}),
-            "tomo": options.to_table(),
-            "run_directory": str(run_dir.path),
         }
+
+    return Plan(trainer, options.epochs, options.checkpoint_every, notes, summarize, _plot)
+
+
+def run_tomography(
+    data: MeasurementData,
+    options: TomographyOptions,
+    out: str | Path | None,
+    *,
+    source: DataSourceOptions | None = None,
+    resume: bool = False,
+    progress: bool | None = None,
+    plots: bool = True,
+    log: Callable[[str], None] = log_to_stderr,
+) -> dict[str, Any]:
+    """Train on ``data`` in the run directory ``out`` (or resume there) and estimate.
+
+    Returns the summary (also written to ``summary.json``): ``fidelity`` (None without a
+    target ψ; exact up to 20 sites, a Monte Carlo estimate with ``fidelity_error``
+    beyond), ``nll`` (validation), ``observables`` (``sx``, ``sy`` as
+    ``{"value", "error"}``), ``renyi2`` (ℓ → ``{"value", "error"}`` for ℓ = 1 … N/2),
+    ``exact`` (the same quantities of the target ψ, or None), and the run's particulars.
+    ``source`` says where the data came from (written to the config).
+    """
+    config = {"tomo": options.to_table()}
+    if source is not None:
+        config = {"data": source.to_table(), **config}
+    return execute(
+        "tomo",
+        lambda: plan(data, options),
+        config,
+        out=out,
+        resume=resume,
+        resumable=resumable_keys(DataSourceOptions, TomographyOptions),
+        progress=progress,
+        plots=plots,
+        log=log,
     )
-    run_dir.write_summary(summary)
-    if plots:
-        _plot(run_dir, history, summary)
-    return summary
 
 
 def _is_complex(model: nn.Module) -> bool:
@@ -331,7 +390,7 @@ def _is_complex(model: nn.Module) -> bool:
 def _estimate(
     model: nn.Module, trainer: TomographyTrainer, data: MeasurementData, options: TomographyOptions
 ) -> dict[str, Any]:
-    generator = torch.Generator().manual_seed(options.seed + 1_000_003)
+    generator = torch.Generator().manual_seed(seed_for(options.seed, "estimate"))
     samples = sample_model(model, options.estimate_samples, generator, options.gibbs_steps)
     with torch.no_grad():
         observables = {

@@ -32,7 +32,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from qgen.driver import Driver
+from qgen.driver import Driver, seed_for
 from qgen.errors import NonFiniteError, TrainingError
 from qgen.estimators.local_values import DEFAULT_CHUNK_SIZE, local_values
 from qgen.estimators.statistics import Stats, statistics, v_score
@@ -254,11 +254,12 @@ class VMC(Driver):
         """Monte Carlo estimate of ``⟨operator⟩`` (default: the energy) from fresh samples.
 
         ``seed`` gives the estimate its own generator, so that it does not change the
-        training trajectory; by default it is ``seed + 1_000_003``.
+        training trajectory; by default the run's ``"estimate"`` stream
+        (:func:`~qgen.driver.seed_for`).
         """
         operator = self.hamiltonian if operator is None else operator
         generator = torch.Generator(device=self.generator.device).manual_seed(
-            self.seed + 1_000_003 if seed is None else seed
+            seed_for(self.seed, "estimate") if seed is None else seed
         )
         self.model.eval()
         # Markov chains continue from where training left them, and are put back after.

@@ -1,17 +1,16 @@
-"""A whole VMC run from a system and options: what ``qgen vmc`` does, as a function.
+"""A whole VMC run from a system and options: what ``qgen vmc`` does, as functions.
 
-:func:`prepare` applies the physics defaults (Marshall sign rule and ``S^z = 0`` for
-Heisenberg-type antiferromagnets, a phase head for frustrated J1-J2), builds the model,
-sampler, optimizer and driver, and finds the exact energy. :func:`run_vmc` runs it in a
-run directory (config, log, checkpoints, plots, ``summary.json``) and returns the summary.
+:func:`apply_physics_defaults` fills in what the user left to qgen (the Marshall sign
+rule and ``S^z = 0`` for antiferromagnets, a phase head where the signs are not known),
+:func:`prepare` builds the model, sampler, optimizer and driver and finds the exact
+energy, and :func:`run_vmc` runs it through :func:`qgen.workflow.execute` in a run
+directory (config, log, checkpoints, plots, ``summary.json``) and returns the summary.
 """
 
 from __future__ import annotations
 
 import math
-import sys
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -23,70 +22,64 @@ from torch import nn
 from qgen.driver import cosine_schedule
 from qgen.errors import ConfigError
 from qgen.lattice import Lattice
-from qgen.models.registry import AUTOREGRESSIVE_MODELS, build_model
+from qgen.models.registry import MODELS, build_model
 from qgen.operators.pauli import PauliSum
-from qgen.reference import ReferenceEnergy, exact_ground_energy
+from qgen.reference import exact_ground_energy
 from qgen.runs import RunDirectory
-from qgen.sampling.metropolis import MetropolisSampler
+from qgen.sampling.metropolis import RULES, MetropolisSampler
 from qgen.sampling.samplers import AutoregressiveSampler, ExactSampler, Sampler
-from qgen.system import System
+from qgen.system import ReferenceEnergy, System, SystemOptions
 from qgen.vmc.driver import VMC
 from qgen.vmc.options import VMCOptions
 from qgen.vmc.sr import SR
+from qgen.workflow import Plan, execute, log_to_stderr, resumable_keys
 
 __all__ = [
     "PreparedRun",
     "apply_physics_defaults",
     "build_sampler",
+    "plan",
     "prepare",
     "run_vmc",
     "sampler_name",
 ]
 
-_CONSERVES_SZ = ("heisenberg", "xxz", "j1j2")
-
 
 def apply_physics_defaults(
-    system_table: Mapping[str, Any], options: VMCOptions, source: str = "[system]"
+    system: System, options: VMCOptions
 ) -> tuple[System, VMCOptions, list[str]]:
     """Fill in what the user left unset, and say what was chosen.
 
-    - ``sign_rule``: on for antiferromagnetic (J > 0) Heisenberg-type models on bipartite
-      lattices, where the Marshall rule makes the Hamiltonian stoquastic (exactly so for
-      J2 = 0) and a positive model can represent the ground state;
+    - ``sign_rule``: on for antiferromagnets on bipartite lattices (the Hamiltonian's
+      registration says which are), where the Marshall rule makes the Hamiltonian
+      stoquastic (exactly so for J2 = 0) and a positive model can represent the ground
+      state;
     - ``u1``: project on ``S^z`` (``sector``, default 0) when the Hamiltonian conserves it;
-    - ``phase``: a phase head for j1j2, whose sign structure the Marshall rule only
-      approximates.
+    - ``phase``: a phase head where the sign structure is not known (J1-J2, whose signs
+      the Marshall rule only approximates; Hamiltonians given by their Pauli terms).
     """
-    table = dict(system_table)
     notes: list[str] = []
-    probe = System.from_mapping(table, source=source)
-    lattice = probe.build_lattice()
-    conserves = probe.hamiltonian in _CONSERVES_SZ
-    antiferromagnet = conserves and probe.parameters["J"] > 0
-    if "sign_rule" not in table and antiferromagnet and lattice.is_bipartite:
-        table["sign_rule"] = True
-        notes.append("Marshall sign rule on (pass --no-sign-rule to turn it off)")
+    lattice = system.build_lattice()
+    conserves = system.conserves_magnetization
+    if system.sign_rule is None:
+        rule = system.marshall_default(lattice)
+        system = replace(system, sign_rule=rule)
+        if rule:
+            notes.append("Marshall sign rule on (pass --no-sign-rule to turn it off)")
     u1 = options.u1 if options.u1 is not None else conserves
-    if u1 and "sector" not in table:
-        if not conserves:
-            raise ConfigError(
-                f"the U(1) projection needs a Hamiltonian that conserves S^z; "
-                f"{probe.hamiltonian} does not (drop --u1)"
-            )
-        if probe.n_sites % 2 == 0:
-            table["sector"] = 0.0
-            where = "model projected" if options.model in AUTOREGRESSIVE_MODELS else "sampling"
+    if u1 and not conserves:
+        raise ConfigError(
+            f"--u1 projects on S^z, which the {system.hamiltonian} Hamiltonian does not "
+            "conserve; drop --u1"
+        )
+    if u1 and system.sector is None:
+        if system.n_sites % 2 == 0:
+            system = replace(system, sector=0.0)
+            where = "model projected" if MODELS[options.model].autoregressive else "sampling"
             notes.append(f"{where} on S^z = 0 (pass --no-u1 for the full space)")
         else:
             u1 = False
-    if table.get("sector") is not None and not conserves:
-        raise ConfigError(
-            f"{probe.hamiltonian} does not conserve S^z, so it has no magnetization sector; "
-            "drop --sector"
-        )
-    phase = options.phase if options.phase is not None else probe.hamiltonian == "j1j2"
-    system = System.from_mapping(table, source=source)
+    phase = options.phase if options.phase is not None else system.needs_phase
     return system, replace(options, u1=u1, phase=phase), notes
 
 
@@ -108,23 +101,23 @@ def prepare(system: System, options: VMCOptions) -> PreparedRun:
     lattice = system.build_lattice()
     hamiltonian = system.build_hamiltonian(lattice)
     magnetization = system.sector if options.u1 else None
-    torch.manual_seed(options.seed)  # parameter initialization
-    model = build_model(
-        options.model,
-        lattice,
-        hidden=options.hidden,
-        layers=options.layers,
-        heads=options.heads,
-        patch_size=options.patch_size,
-        magnetization=magnetization,
-        phase=bool(options.phase),
-        alpha=options.alpha,
-        dtype=getattr(torch, options.dtype),
-        symmetry=options.symmetry,
-        spin_flip=options.spin_flip,
-    )
-    bond_orders = (1, 2) if system.hamiltonian == "j1j2" else (1,)
-    sampler = build_sampler(model, lattice, options, magnetization, bond_orders)
+    with torch.random.fork_rng():  # initial parameters from the seed, global state untouched
+        torch.manual_seed(options.seed)
+        model = build_model(
+            options.model,
+            lattice,
+            hidden=options.hidden,
+            layers=options.layers,
+            heads=options.heads,
+            patch_size=options.patch_size,
+            magnetization=magnetization,
+            phase=bool(options.phase),
+            alpha=options.alpha,
+            dtype=getattr(torch, options.dtype),
+            symmetry=options.symmetry,
+            spin_flip=options.spin_flip,
+        )
+    sampler = build_sampler(model, lattice, options, magnetization, system.bond_orders)
     lr = options.learning_rate
     preconditioner = None
     if options.optimizer == "adam":
@@ -162,7 +155,7 @@ def sampler_name(options: VMCOptions, magnetization: float | None) -> str:
     """The sampler ``options.sampler`` stands for (``auto`` resolved)."""
     if options.sampler != "auto":
         return options.sampler
-    if options.model in AUTOREGRESSIVE_MODELS:
+    if MODELS[options.model].autoregressive:
         return "autoregressive"
     return "exchange" if magnetization is not None else "local"
 
@@ -175,14 +168,14 @@ def build_sampler(
     bond_orders: tuple[int, ...] = (1,),
 ) -> Sampler:
     """The sampler of ``options`` for ``model``, keeping the S^z sector ``magnetization``;
-    the exchange rule swaps spins along the lattice bonds of ``bond_orders``.
+    a bond rule (exchange) moves along the lattice bonds of ``bond_orders``.
 
     Autoregressive models are projected on the sector themselves; RBMs stay in it because
     the exchange rule conserves the magnetization of the chains' initial states.
     """
     name = sampler_name(options, magnetization)
     if name == "autoregressive":
-        if options.model not in AUTOREGRESSIVE_MODELS:
+        if not MODELS[options.model].autoregressive:
             raise ConfigError(
                 f"the autoregressive sampler needs an autoregressive model, not {options.model!r};"
                 " use --sampler local, exchange or exact"
@@ -190,14 +183,15 @@ def build_sampler(
         return AutoregressiveSampler(model)
     if name == "exact":
         return ExactSampler(model, lattice.n_sites, magnetization)
-    if name == "local" and magnetization is not None:
+    rule = RULES[name]
+    if not rule.swaps and magnetization is not None:
         raise ConfigError(
-            f"the local sampler flips single spins, which leaves the S^z = {magnetization:g} "
-            "sector; use --sampler exchange, or --no-u1 to sample the whole space"
+            f"the {name} sampler leaves the S^z = {magnetization:g} sector; use --sampler "
+            "exchange, or --no-u1 to sample the whole space"
         )
-    if name == "exchange" and magnetization is None:
+    if rule.swaps and magnetization is None:
         raise ConfigError(
-            "the exchange sampler conserves S^z, so it needs a sector to start in: keep the "
+            f"the {name} sampler conserves S^z, so it needs a sector to start in: keep the "
             "U(1) projection (--u1, --sector) on a Hamiltonian that conserves S^z, or use "
             "--sampler local"
         )
@@ -207,7 +201,7 @@ def build_sampler(
         lattice.n_sites,
         rule=name,
         n_chains=options.chains,
-        bonds=bonds if name == "exchange" else None,
+        bonds=bonds if rule.uses_bonds else None,
         magnetization=magnetization,
         sweep_size=options.sweep_size,
         n_replicas=options.replicas,
@@ -216,95 +210,85 @@ def build_sampler(
 
 def _linear_temperature(initial: float, iterations: int) -> Callable[[int], float]:
     def temperature(iteration: int) -> float:
-        if iterations <= 0:
-            return 0.0
         return initial * max(0.0, 1.0 - iteration / iterations)
 
     return temperature
 
 
-def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+def plan(system: System, options: VMCOptions) -> Plan:
+    """The VMC run as a :class:`~qgen.workflow.Plan` for :func:`~qgen.workflow.execute`."""
+    prepared = prepare(system, options)
+    driver = prepared.driver
+    n_parameters = sum(p.numel() for p in prepared.model.parameters() if p.requires_grad)
+    notes = [
+        system.describe(),
+        f"{options.model} with {n_parameters:,} parameters, {driver.sampler!r}, "
+        f"{options.optimizer} (lr {options.learning_rate:g}), {options.samples} samples, "
+        f"{options.iterations} iterations",
+    ]
+    if prepared.exact is not None:
+        notes.append(f"exact energy {prepared.exact.energy:.10f} ({prepared.exact.source})")
+
+    def summarize(history: list[dict[str, Any]]) -> dict[str, Any]:
+        final = driver.estimate_record(options.final_samples)
+        timed = [r["seconds"] for r in history if r.get("seconds") is not None]
+        exact = prepared.exact
+        return {
+            "energy": final["energy"],
+            "energy_error": final["energy_error"],
+            "energy_variance": final["energy_variance"],
+            "v_score": final["v_score"],
+            "exact_energy": None if exact is None else exact.energy,
+            "exact_source": None if exact is None else exact.source,
+            "relative_error": final.get("relative_error"),
+            "n_parameters": n_parameters,
+            "iterations": driver.iteration,
+            "sampler": sampler_name(options, system.sector if options.u1 else None),
+            "tau_corr": final.get("tau_corr"),
+            "r_hat": final.get("r_hat"),
+            "acceptance": final.get("acceptance"),
+            "seconds_per_iteration": sum(timed) / len(timed) if timed else None,
+            "final_samples": options.final_samples,
+            "n_sites": system.n_sites,
+        }
+
+    return Plan(driver, options.iterations, options.checkpoint_every, notes, summarize, _plot)
 
 
 def run_vmc(
     system: System,
     options: VMCOptions,
-    out: str | Path,
+    out: str | Path | None,
     *,
     resume: bool = False,
-    progress: bool = True,
+    progress: bool | None = None,
     plots: bool = True,
-    log: Callable[[str], None] = _log,
+    log: Callable[[str], None] = log_to_stderr,
 ) -> dict[str, Any]:
     """Run (or resume) VMC in the directory ``out`` and return the summary.
 
     The directory receives ``config.toml``, ``log.jsonl``, ``checkpoint.pt``,
     ``summary.json`` and, with ``plots``, ``energy.png`` and ``relative_error.png``.
     """
-    run_dir = RunDirectory(out, resume=resume)
-    run_dir.write_config({"system": system.to_table(), "vmc": options.to_table()})
-    prepared = prepare(system, options)
-    driver = prepared.driver
-    if resume:
-        driver.restore(run_dir)
-        log(f"qgen vmc: resuming {run_dir.path} at iteration {driver.iteration}")
-    n_parameters = sum(p.numel() for p in prepared.model.parameters() if p.requires_grad)
-    log(f"qgen vmc: {system.describe()}")
-    log(
-        f"qgen vmc: {options.model} with {n_parameters:,} parameters, {driver.sampler!r}, "
-        f"{options.optimizer} (lr {options.learning_rate:g}), {options.samples} samples, "
-        f"{options.iterations} iterations -> {run_dir.path}"
-    )
-    if prepared.exact is not None:
-        log(f"qgen vmc: exact energy {prepared.exact.energy:.10f} ({prepared.exact.source})")
-
-    start = time.perf_counter()
-    records = driver.run(
-        options.iterations,
-        run_dir=run_dir,
-        checkpoint_every=options.checkpoint_every,
+    config = {"system": system.to_table(), "vmc": options.to_table()}
+    return execute(
+        "vmc",
+        lambda: plan(system, options),
+        config,
+        out=out,
+        resume=resume,
+        resumable=resumable_keys(SystemOptions, VMCOptions),
         progress=progress,
+        plots=plots,
+        log=log,
     )
-    seconds = time.perf_counter() - start
-    history = run_dir.read_log()
-    timed = [r["seconds"] for r in history if r.get("seconds") is not None]
-    final = driver.estimate_record(options.final_samples)
-    summary: dict[str, Any] = {
-        "energy": final["energy"],
-        "energy_error": final["energy_error"],
-        "energy_variance": final["energy_variance"],
-        "v_score": final["v_score"],
-        "exact_energy": None if prepared.exact is None else prepared.exact.energy,
-        "exact_source": None if prepared.exact is None else prepared.exact.source,
-        "relative_error": final.get("relative_error"),
-        "n_parameters": n_parameters,
-        "iterations": driver.iteration,
-        "sampler": sampler_name(options, system.sector if options.u1 else None),
-        "tau_corr": final.get("tau_corr"),
-        "r_hat": final.get("r_hat"),
-        "acceptance": final.get("acceptance"),
-        "seconds_per_iteration": sum(timed) / len(timed) if timed else None,
-        "seconds_this_session": seconds,
-        "iterations_this_session": len(records),
-        "final_samples": options.final_samples,
-        "n_sites": system.n_sites,
-        "system": system.to_table(),
-        "vmc": options.to_table(),
-        "run_directory": str(run_dir.path),
-    }
-    run_dir.write_summary(summary)
-    if plots and history:
-        _plot_history(run_dir, history, summary["exact_energy"])
-    return summary
 
 
-def _plot_history(
-    run_dir: RunDirectory, history: list[dict[str, Any]], exact: float | None
-) -> None:
+def _plot(run_dir: RunDirectory, history: list[dict[str, Any]], summary: dict[str, Any]) -> None:
     from qgen.plotting import series_plot
 
     iterations = [r["iteration"] for r in history]
+    exact = summary["exact_energy"]
     series_plot(
         run_dir.path / "energy.png",
         iterations,

@@ -71,10 +71,16 @@ def test_seed_reproduces_and_resume_extends(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("argv", "match"),
     [
-        pytest.param(["flow", "--dataset", "spiral"], "unknown dataset 'spiral'", id="dataset"),
+        pytest.param(
+            ["flow", "--dataset", "spiral"],
+            "--dataset: expected one of ring, rings, moons, gaussians, ising, got 'spiral'",
+            id="dataset",
+        ),
         pytest.param(["flow", "--dataset", "ising"], "flow needs continuous data", id="flow-ising"),
         pytest.param(["vae", "--epochs", "0"], "epochs: expected an integer ≥ 1", id="epochs"),
-        pytest.param(["vae", "--samples", "3"], "at least 10 training samples", id="samples"),
+        pytest.param(
+            ["vae", "--samples", "3"], "--samples: expected an integer ≥ 10, got 3", id="samples"
+        ),
         pytest.param(["vae", "--dataset", "ising", "--size", "3x4x5"], "16x16", id="size"),
         pytest.param(["vae", "--dataset", "ising", "--temperature", "-1"], "temperature", id="T"),
         pytest.param(["vae", "--resume"], "--resume needs --out", id="resume"),

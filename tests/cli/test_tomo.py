@@ -20,7 +20,7 @@ FAST = ["--no-progress", "--estimate-samples", "2000", "--batch-size", "200"]
 @pytest.fixture(scope="module")
 def tfim_data(tmp_path_factory) -> tuple[str, np.ndarray]:
     """TFIM chain N=4 (open, h=1): 3000 z samples in an .npz archive with ψ."""
-    psi = ground_state(transverse_field_ising(Chain(4, periodic=False), 1.0, 1.0))[1]
+    psi = ground_state(transverse_field_ising(Chain(4, periodic=False), J=1.0, h=1.0))[1]
     data = MeasurementData.from_samples(sample_measurements(psi, "ZZZZ", 3000, seed=5), psi)
     path = tmp_path_factory.mktemp("data") / "tfim4.npz"
     save_measurements(data, path)
@@ -78,7 +78,7 @@ def test_without_target_fidelity_is_null(capsys, tmp_path, tfim_data) -> None:
         "--data",
         str(plain),
         "--model",
-        "rbm",
+        "amplitude-phase-rbm",
         "--epochs",
         "2",
         "--out",
@@ -98,7 +98,7 @@ def test_resume_continues_to_the_asked_epochs(capsys, tmp_path, tfim_data) -> No
         "--data",
         path,
         "--model",
-        "rbm",
+        "amplitude-phase-rbm",
         "--out",
         out,
         "--no-early-stopping",
@@ -109,7 +109,7 @@ def test_resume_continues_to_the_asked_epochs(capsys, tmp_path, tfim_data) -> No
     assert first["epochs"] == 2
     second = run_json(capsys, *common, "--epochs", "4", "--resume")
     assert second["epochs"] == 4
-    assert second["epochs_this_session"] == 2
+    assert second["steps_this_session"] == 2
     epochs = [r["epoch"] for r in RunDirectory(out, resume=True).read_log()]
     assert epochs == [1, 2, 3, 4]
     message = error_of(capsys, *common[: -len(FAST)], "--epochs", "4", "--resume", "--model", "rnn")
@@ -135,13 +135,14 @@ def test_bad_input(capsys, tmp_path, tfim_data) -> None:
         capsys, "--data", path, "--model", "rnn", "--method", "cd", "--out", str(tmp_path / "x")
     )
     assert "contrastive divergence trains RBMs" in message
-    with pytest.raises(SystemExit):
-        main(["tomo", "--data", path, "--model", "made"])
+    message = error_of(capsys, "--data", path, "--model", "rbm")
+    assert "--model: expected one of rnn, transformer, made, amplitude-phase-rbm" in message
 
 
 def test_magnetization_projects_onto_the_sector(capsys, tmp_path) -> None:
     """``--magnetization N/2 - 1``: a W state's one-excitation sector, exactly."""
-    from qgen.tomography.states import pairwise_bases, w_state_with_phases
+    from qgen.exact.named_states import w_state_with_phases
+    from qgen.tomography.bases import pairwise_bases
 
     psi = w_state_with_phases(4, seed=3)
     data = MeasurementData.from_samples(
@@ -168,8 +169,8 @@ def test_magnetization_projects_onto_the_sector(capsys, tmp_path) -> None:
         "--no-plots",
         *FAST,
     )
-    assert result["tomo"]["magnetization"] == 1.0
-    assert result["tomo"]["anneal_depolarization"] == 0.5
+    assert result["config"]["tomo"]["magnetization"] == 1.0
+    assert result["config"]["tomo"]["anneal_depolarization"] == 0.5
     log = RunDirectory(tmp_path / "run", resume=True).read_log()
     assert [record["depolarization"] for record in log] == [0.5, 0.0]
     # Every model sample has one down spin of four: <σz> = (3 - 1)/4, without spread.
@@ -181,14 +182,14 @@ def test_magnetization_projects_onto_the_sector(capsys, tmp_path) -> None:
         "--data",
         str(path),
         "--model",
-        "rbm",
+        "amplitude-phase-rbm",
         "--magnetization",
         "1",
         "--out",
         str(tmp_path / "x"),
     )
     assert "magnetization" in message
-    assert "RBM" in message
+    assert "projects autoregressive models" in message
     message = error_of(
         capsys, "--data", str(path), "--magnetization", "5", "--out", str(tmp_path / "y")
     )
@@ -204,11 +205,11 @@ def test_magnetization_projects_onto_the_sector(capsys, tmp_path) -> None:
         "--out",
         str(tmp_path / "z"),
     )
-    assert "needs anneal_epochs > 0" in message
+    assert "needs --anneal-epochs > 0" in message
     message = error_of(
         capsys, "--data", str(path), "--anneal-depolarization", "1", "--out", str(tmp_path / "w")
     )
-    assert "anneal_depolarization in [0, 1) or none, got 1.0" in message
+    assert "--anneal-depolarization: expected a finite number in [0, 1) or none, got 1.0" in message
 
 
 def test_fidelity_beyond_enumeration_is_a_monte_carlo_estimate(
@@ -253,7 +254,8 @@ def test_fidelity_beyond_enumeration_is_a_monte_carlo_estimate(
 
 def test_annealing_defaults_follow_the_data(tfim_data) -> None:
     """X/Y data: ε₀ = 0.9 over half the epochs unless set; z-only data: off."""
-    from qgen.tomography.states import pairwise_bases, w_state_with_phases
+    from qgen.exact.named_states import w_state_with_phases
+    from qgen.tomography.bases import pairwise_bases
     from qgen.tomography.workflow import TomographyOptions, annealing
 
     psi = w_state_with_phases(4, seed=0)

@@ -57,14 +57,14 @@ def test_rbm_runs_with_each_sampler(capsys, tmp_path, argv, sampler):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--model", "rbm", "--sampler", "local"], "local sampler flips single spins"),
+        (["--model", "rbm", "--sampler", "local"], "local sampler leaves the S^z = 0 sector"),
         (["--model", "rbm", "--hamiltonian", "tfim", "--sampler", "exchange"], "conserves S^z"),
         (["--model", "rbm", "--sampler", "autoregressive"], "needs an autoregressive model"),
-        (["--model", "rbm", "--chains", "0"], "chains >= 1, got 0"),
-        (["--model", "rbm", "--alpha", "0"], "alpha > 0"),
-        (["--model", "rbm", "--alpha", "-1"], "alpha > 0"),
+        (["--model", "rbm", "--chains", "0"], "--chains: expected an integer ≥ 1, got 0"),
+        (["--model", "rbm", "--alpha", "0"], "--alpha: expected a finite number > 0"),
+        (["--model", "rbm", "--alpha", "-1"], "--alpha: expected a finite number > 0"),
         (["--model", "symmetric-rbm", "--alpha", "1.5"], "integer number of filters"),
-        (["--model", "rbm", "--replicas", "0"], "replicas >= 1"),
+        (["--model", "rbm", "--replicas", "0"], "--replicas: expected an integer ≥ 1"),
     ],
 )
 def test_bad_rbm_runs_are_refused(capsys, tmp_path, argv, message):

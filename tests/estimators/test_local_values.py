@@ -10,16 +10,16 @@ from qgen.estimators import local_values
 from qgen.hilbert import all_configs, configs_to_indices
 from qgen.lattice import Chain, Square
 from qgen.operators import observables
-from qgen.operators.hamiltonians import heisenberg, transverse_field_ising
+from qgen.operators.hamiltonians import heisenberg, j1j2, transverse_field_ising
 
 ALL = all_configs(N_SITES)
 
 OPERATORS = {
     "tfim-chain": lambda: transverse_field_ising(Chain(8), J=1.0, h=0.7),
     "heisenberg-square-sign": lambda: heisenberg(
-        Square(4, 2, periodic=(True, False)), 1.0, sign_rule=True
+        Square(4, 2, periodic=(True, False)), sign_rule=True
     ),
-    "j1j2-chain": lambda: heisenberg(Chain(8), 1.0, J2=0.4),
+    "j1j2-chain": lambda: j1j2(Chain(8), J2=0.4),
     "sy-correlation": lambda: observables.correlation(0, 3, 8, "YY"),
 }
 

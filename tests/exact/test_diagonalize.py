@@ -9,7 +9,7 @@ from qgen.errors import HilbertError, MemoryLimitError, NotHermitianError, Opera
 from qgen.exact import diagonalize, expectation, ground_state, variance
 from qgen.hilbert import MagnetizationSector
 from qgen.lattice import Chain, Square, Triangular
-from qgen.operators import PauliSum, heisenberg, j1j2, pauli, transverse_field_ising
+from qgen.operators import PauliSum, heisenberg, j1j2, pauli, transverse_field_ising, xxz
 
 
 @pytest.mark.parametrize(
@@ -47,7 +47,7 @@ def test_ground_state_lives_in_the_zero_sector_of_the_antiferromagnet():
 
 
 def test_sector_energies_assemble_the_full_spectrum():
-    operator = heisenberg(Chain(6), delta=0.3)
+    operator = xxz(Chain(6), delta=0.3)
     full = np.linalg.eigvalsh(operator.to_dense())
     pieces = [
         np.linalg.eigvalsh(operator.to_dense(MagnetizationSector(6, sz))) for sz in range(-3, 4)

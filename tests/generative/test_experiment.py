@@ -12,7 +12,7 @@ from qgen.datasets.ising import energy_per_site, magnetization
 from qgen.generative.autoencoders import Autoencoder, VariationalAutoencoder
 from qgen.generative.experiment import (
     ISING_CHAINS,
-    Experiment,
+    GenerativeOptions,
     held_out_chains,
     run_experiment,
     split_data,
@@ -29,10 +29,16 @@ def chain_means(values: torch.Tensor, n_chains: int) -> tuple[float, float]:
 def test_ising_data_error_bars_come_from_per_chain_means():
     # 4096 training samples: the held-out sets hold 1024 = 2 × 512 each and the test set
     # starts at 5120 = 10 × 512, so test sample j comes from chain j mod 512.
-    experiment = Experiment(
-        model="ae", dataset="ising", size="4x4", temperature=2.0, samples=4096, epochs=1
+    experiment = GenerativeOptions(
+        model="ae",
+        dataset="ising",
+        size="4x4",
+        temperature=2.0,
+        samples=4096,
+        epochs=1,
+        hidden=8,
+        batch_size=1024,
     )
-    experiment.hidden, experiment.batch_size = 8, 1024
     assert torch.equal(held_out_chains(experiment), torch.arange(1024) % ISING_CHAINS)
     summary = run_experiment(experiment, plots=False)
     test = split_data(experiment)[2].reshape(-1, 4, 4)
@@ -82,10 +88,10 @@ def test_bernoulli_reconstruction_error_counts_wrong_bits(kind):
     ],
 )
 def test_experiment_reports_the_reconstruction_error(dataset, measure):
-    experiment = Experiment(
-        model="ae", dataset=dataset, size="4x4", temperature=2.0, samples=200, epochs=1
+    ising = {"size": "4x4", "temperature": 2.0} if dataset == "ising" else {}
+    experiment = GenerativeOptions(
+        model="ae", dataset=dataset, samples=200, epochs=1, hidden=8, **ising
     )
-    experiment.hidden = 8
     summary = run_experiment(experiment, plots=False)
     assert "reconstruction_loss" not in summary
     reconstruction = summary["reconstruction_error"]

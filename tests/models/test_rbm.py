@@ -55,7 +55,7 @@ def test_complex_log_cosh_has_the_derivative_tanh():
 def test_rbm_equals_the_explicit_sum_over_hidden_units(is_complex):
     """ψ(σ) = Σ_h exp(a·σ + b·h + hᵀWσ) / 2^M over h ∈ {±1}^M (Carleo & Troyer 2017)."""
     torch.manual_seed(0)
-    model = RBM(4, alpha=1, complex=is_complex, init_std=0.4, dtype=torch.float64)
+    model = RBM(4, alpha=1, phase=is_complex, init_std=0.4, dtype=torch.float64)
     x = all_configs(4)
     sigma = (1 - 2 * x).to(torch.complex128)
     view = torch.view_as_complex if is_complex else (lambda t: t.to(torch.complex128))
@@ -71,11 +71,11 @@ def test_rbm_equals_the_explicit_sum_over_hidden_units(is_complex):
 
 MODELS = {
     "rbm-real": lambda: RBM(6, alpha=2, init_std=0.3, dtype=torch.float64),
-    "rbm-complex": lambda: RBM(6, alpha=1.5, complex=True, init_std=0.3, dtype=torch.float64),
+    "rbm-complex": lambda: RBM(6, alpha=1.5, phase=True, init_std=0.3, dtype=torch.float64),
     "rbm-no-visible": lambda: RBM(6, visible_bias=False, init_std=0.3, dtype=torch.float64),
     "symmetric-real": lambda: SymmetricRBM(Chain(6), 2, init_std=0.3, dtype=torch.float64),
     "symmetric-complex": lambda: SymmetricRBM(
-        Chain(6), 1, complex=True, init_std=0.3, dtype=torch.float64
+        Chain(6), 1, phase=True, init_std=0.3, dtype=torch.float64
     ),
 }
 
@@ -121,7 +121,7 @@ def test_log_derivatives_match_finite_differences(name):
 @pytest.mark.parametrize("lattice", [Chain(6), Square(3, 2)], ids=["chain", "square"])
 def test_symmetric_rbm_is_translation_invariant(lattice):
     torch.manual_seed(3)
-    model = SymmetricRBM(lattice, 2, complex=True, init_std=0.5, dtype=torch.float64)
+    model = SymmetricRBM(lattice, 2, phase=True, init_std=0.5, dtype=torch.float64)
     x = all_configs(6)[::3]
     reference = model(x)
     for permutation in lattice.translations():
@@ -160,7 +160,7 @@ def test_bad_rbm_input():
 
 def test_frozen_parameters_have_no_columns():
     torch.manual_seed(4)
-    model = RBM(5, alpha=1, complex=True, init_std=0.3, dtype=torch.float64)
+    model = RBM(5, alpha=1, phase=True, init_std=0.3, dtype=torch.float64)
     model.visible_bias.requires_grad_(False)
     x = all_configs(5)[::3]
     torch.testing.assert_close(

@@ -18,7 +18,7 @@ def test_log_psi_equals_netket_rbm(is_complex):
     import jax.numpy as jnp
 
     torch.manual_seed(0)
-    model = RBM(6, alpha=2, complex=is_complex, init_std=0.3, dtype=torch.float64)
+    model = RBM(6, alpha=2, phase=is_complex, init_std=0.3, dtype=torch.float64)
 
     def as_numpy(parameter: torch.Tensor) -> np.ndarray:
         value = parameter.detach()

@@ -52,7 +52,7 @@ def test_two_site_singlet_energy():
 def test_j1j2_adds_next_nearest_bonds():
     lattice = Square(4, 4)
     difference = j1j2(lattice, J2=0.5) - heisenberg(lattice)
-    expected = heisenberg(lattice, J=0.0, J2=0.5)
+    expected = j1j2(lattice, J1=0.0, J2=0.5)
     assert difference.allclose(expected)
     assert len({s for s in expected.strings}) == 3 * len(lattice.bonds(2))
 

@@ -21,7 +21,7 @@ BONDS = Chain(N).bonds()
 
 def _model(seed: int = 0, std: float = 0.25, is_complex: bool = False) -> RBM:
     torch.manual_seed(seed)
-    return RBM(N, alpha=1, complex=is_complex, init_std=std, dtype=torch.float64)
+    return RBM(N, alpha=1, phase=is_complex, init_std=std, dtype=torch.float64)
 
 
 def _total_variation(x: torch.Tensor, probabilities: torch.Tensor) -> float:
@@ -94,7 +94,7 @@ def test_converged_chains_have_r_hat_near_one_and_finite_tau():
 
 def test_energy_within_five_error_bars_of_the_exact_expectation():
     model = _model(seed=4, std=0.3)
-    hamiltonian = heisenberg(Chain(N), 1.0, sign_rule=True)
+    hamiltonian = heisenberg(Chain(N), sign_rule=True)
     sampler = MetropolisSampler(
         model, N, rule="exchange", n_chains=16, bonds=BONDS, magnetization=0
     )

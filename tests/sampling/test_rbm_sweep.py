@@ -33,13 +33,13 @@ def _models():
     square = Square(3, 3)
     return {
         "real": (RBM(9, alpha=2, init_std=0.4, dtype=torch.float64), Chain(9)),
-        "complex": (RBM(9, alpha=1, complex=True, init_std=0.4, dtype=torch.float64), Chain(9)),
+        "complex": (RBM(9, alpha=1, phase=True, init_std=0.4, dtype=torch.float64), Chain(9)),
         "no-visible-bias": (
             RBM(9, alpha=1, visible_bias=False, init_std=0.4, dtype=torch.float64),
             Chain(9),
         ),
         "symmetric-square": (
-            SymmetricRBM(square, alpha=2, complex=True, init_std=0.4, dtype=torch.float64),
+            SymmetricRBM(square, alpha=2, phase=True, init_std=0.4, dtype=torch.float64),
             square,
         ),
     }

@@ -20,6 +20,7 @@ from qgen.exact import (
     renyi_entropy,
     sample_measurements,
 )
+from qgen.exact.named_states import ghz_state, product_state, w_state, w_state_with_phases
 from qgen.hilbert import all_configs
 from qgen.lattice import Chain
 from qgen.models import RNN
@@ -39,7 +40,6 @@ from qgen.tomography.estimators import (
     swap_values,
 )
 from qgen.tomography.estimators import magnetization as model_magnetization
-from qgen.tomography.states import ghz_state, product_state, w_state, w_state_with_phases
 
 SCALE = 3.7 * np.exp(0.4j)  # an unnormalized model with an arbitrary global phase
 

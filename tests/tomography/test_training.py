@@ -19,15 +19,16 @@ import torch
 
 from qgen.errors import TrainingError
 from qgen.exact import ground_state, sample_measurements
+from qgen.exact.named_states import w_state_with_phases
 from qgen.hilbert import configs_to_indices
 from qgen.lattice import Chain
 from qgen.models import RNN
-from qgen.models.rbm_state import RBMState
+from qgen.models.amplitude_phase_rbm import AmplitudePhaseRBM
 from qgen.operators.hamiltonians import transverse_field_ising
 from qgen.runs import RunDirectory
+from qgen.tomography.bases import pairwise_bases
 from qgen.tomography.estimators import fidelity
 from qgen.tomography.losses import exact_log_partition, negative_log_likelihood
-from qgen.tomography.states import pairwise_bases, w_state_with_phases
 from qgen.tomography.training import TomographyTrainer
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "qucumber"
@@ -40,7 +41,7 @@ class Data:
 
 
 def tfim_state(n_sites: int) -> np.ndarray:
-    return ground_state(transverse_field_ising(Chain(n_sites, periodic=False), 1.0, 1.0))[1]
+    return ground_state(transverse_field_ising(Chain(n_sites, periodic=False), J=1.0, h=1.0))[1]
 
 
 def exact_nll(psi: np.ndarray, data) -> float:
@@ -189,7 +190,7 @@ def test_rbm_learns_the_tfim_ground_state(method: str, epochs: int) -> None:
     train = sample_measurements(psi, "Z" * 6, 4000, seed=1)
     validation = sample_measurements(psi, "Z" * 6, 1000, seed=2)
     torch.manual_seed(0)
-    model = RBMState(6, 6)
+    model = AmplitudePhaseRBM(6, 6)
     optimizer = torch.optim.Adam(model.parameters(), lr=2e-2)
     trainer = TomographyTrainer(
         model, train, validation, optimizer, batch_size=100, method=method, seed=0
@@ -216,7 +217,7 @@ def test_complex_rbm_on_qucumber_tutorial_2() -> None:
         format="qucumber",
     )
     torch.manual_seed(0)
-    model = RBMState(2, 2, phase=True)
+    model = AmplitudePhaseRBM(2, 2, phase=True)
     optimizer = torch.optim.Adam(model.parameters(), lr=2e-2)
     trainer = TomographyTrainer(
         model, data, None, optimizer, batch_size=200, target_psi=data.psi, fidelity_every=300
@@ -229,7 +230,7 @@ def test_persistent_chains_are_carried_and_checkpointed() -> None:
     psi = tfim_state(4)
     train = sample_measurements(psi, "ZZZZ", 300, seed=1)
     torch.manual_seed(0)
-    model = RBMState(4, 4)
+    model = AmplitudePhaseRBM(4, 4)
     optimizer = torch.optim.SGD(model.parameters(), lr=1e-2)
     trainer = TomographyTrainer(
         model, train, None, optimizer, batch_size=100, method="cd", persistent=True, n_chains=7

@@ -17,7 +17,7 @@ from qgen.vmc import SR, VMC, clip_local_energies
 
 
 def _heisenberg6():
-    hamiltonian = heisenberg(Chain(6), 1.0, sign_rule=True)
+    hamiltonian = heisenberg(Chain(6), sign_rule=True)
     exact = float(diagonalize(hamiltonian, 1, sector=0).energies[0])
     return hamiltonian, exact
 
@@ -142,7 +142,7 @@ def test_bad_driver_arguments():
     with pytest.raises(TrainingError, match="n_samples: expected an integer ≥ 1, got 0"):
         VMC(hamiltonian, model, AutoregressiveSampler(model), optimizer, 0)
     with pytest.raises(TrainingError, match="the model has 6 sites but the Hamiltonian acts on 8"):
-        VMC(heisenberg(Chain(8), 1.0), model, AutoregressiveSampler(model), optimizer, 10)
+        VMC(heisenberg(Chain(8)), model, AutoregressiveSampler(model), optimizer, 10)
     driver = VMC(hamiltonian, model, AutoregressiveSampler(model), optimizer, 10)
     with pytest.raises(TrainingError, match="number of steps: expected an integer ≥ 0"):
         driver.run(-1)

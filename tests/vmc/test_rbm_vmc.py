@@ -11,7 +11,7 @@ from qgen.exact import diagonalize
 from qgen.hilbert import all_configs, configs_to_indices
 from qgen.lattice import Chain
 from qgen.models import RBM, SymmetricRBM
-from qgen.operators.hamiltonians import heisenberg, transverse_field_ising
+from qgen.operators.hamiltonians import heisenberg, j1j2, transverse_field_ising
 from qgen.runs import RunDirectory
 from qgen.sampling import ExactSampler, MetropolisSampler
 from qgen.vmc import SR, VMC
@@ -20,15 +20,15 @@ from qgen.vmc import SR, VMC
 @pytest.mark.parametrize(
     "make",
     [
-        lambda: RBM(8, alpha=1, complex=True, init_std=0.3, dtype=torch.float64),
-        lambda: SymmetricRBM(Chain(8), 2, complex=True, init_std=0.3, dtype=torch.float64),
+        lambda: RBM(8, alpha=1, phase=True, init_std=0.3, dtype=torch.float64),
+        lambda: SymmetricRBM(Chain(8), 2, phase=True, init_std=0.3, dtype=torch.float64),
     ],
     ids=["rbm", "symmetric-rbm"],
 )
 def test_local_energy_equals_the_sparse_matrix(make):
     torch.manual_seed(0)
     model = make()
-    hamiltonian = heisenberg(Chain(8), 1.0, J2=0.3)
+    hamiltonian = j1j2(Chain(8), J2=0.3)
     x = all_configs(8)
     with torch.no_grad():
         psi = torch.exp(model(x).to(torch.complex128)).numpy()
@@ -73,7 +73,7 @@ def test_rbm_with_exchange_chains_converges_and_logs_diagnostics():
     """Heisenberg ring N=8 with the Marshall rule: exchange Metropolis chains in S^z = 0,
     within 5e-3 of ED after 120 SR steps; the final estimate within 5 error bars of the
     model's exact energy."""
-    hamiltonian = heisenberg(Chain(8), 1.0, sign_rule=True)
+    hamiltonian = heisenberg(Chain(8), sign_rule=True)
     exact = float(diagonalize(hamiltonian, 1, sector=0).energies[0])
     torch.manual_seed(2)
     model = RBM(8, alpha=1, dtype=torch.float64)
@@ -98,7 +98,7 @@ def test_rbm_with_exchange_chains_converges_and_logs_diagnostics():
 
 
 def test_resume_with_markov_chains_continues_the_same_trajectory(tmp_path):
-    hamiltonian = heisenberg(Chain(6), 1.0, sign_rule=True)
+    hamiltonian = heisenberg(Chain(6), sign_rule=True)
 
     def fresh():
         torch.manual_seed(3)
@@ -119,7 +119,7 @@ def test_resume_with_markov_chains_continues_the_same_trajectory(tmp_path):
 
 
 def test_an_estimate_leaves_the_training_trajectory_unchanged():
-    hamiltonian = heisenberg(Chain(6), 1.0, sign_rule=True)
+    hamiltonian = heisenberg(Chain(6), sign_rule=True)
 
     def fresh():
         torch.manual_seed(6)

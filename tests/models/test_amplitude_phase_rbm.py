@@ -9,25 +9,25 @@ import torch
 
 from qgen.errors import ModelError
 from qgen.hilbert import all_configs, configs_to_indices
-from qgen.models.rbm_state import RBMState
+from qgen.models.amplitude_phase_rbm import AmplitudePhaseRBM
 
 
 def test_log_psi_is_half_the_free_energies() -> None:
     torch.manual_seed(0)
-    model = RBMState(5, 3, phase=True, n_hidden_phase=4, dtype=torch.float64)
+    model = AmplitudePhaseRBM(5, 3, phase=True, n_hidden_phase=4, dtype=torch.float64)
     x = all_configs(5)
     log_psi = model(x)
     assert log_psi.dtype == torch.complex128
     torch.testing.assert_close(log_psi.real, -0.5 * model.amplitude.free_energy(x))
     torch.testing.assert_close(log_psi.imag, -0.5 * model.phase.free_energy(x))
-    positive = RBMState(5, 3, dtype=torch.float64)
+    positive = AmplitudePhaseRBM(5, 3, dtype=torch.float64)
     assert positive(x).dtype == torch.float64
     assert not positive.is_complex
 
 
 def test_partition_and_normalized_probabilities() -> None:
     torch.manual_seed(1)
-    model = RBMState(6, 4, phase=True, dtype=torch.float64)
+    model = AmplitudePhaseRBM(6, 4, phase=True, dtype=torch.float64)
     x = all_configs(6)
     norm = torch.logsumexp(2 * model(x).real, 0)
     torch.testing.assert_close(model.exact_log_partition(), norm)
@@ -36,7 +36,7 @@ def test_partition_and_normalized_probabilities() -> None:
 
 def test_gibbs_samples_follow_the_born_distribution() -> None:
     """Empirical frequencies within 5 standard errors of the exact |ψ|²/Z."""
-    model = RBMState(
+    model = AmplitudePhaseRBM(
         3, 3, dtype=torch.float64, weight_std=1.0, generator=torch.Generator().manual_seed(2)
     )
     n = 20000
@@ -49,7 +49,7 @@ def test_gibbs_samples_follow_the_born_distribution() -> None:
 
 
 def test_chains_continue_from_their_state() -> None:
-    model = RBMState(4, 2)
+    model = AmplitudePhaseRBM(4, 2)
     start = torch.ones(7, 4, dtype=torch.long)
     same = model.sample_chains(start, 0)
     assert torch.equal(same, start)
@@ -59,11 +59,11 @@ def test_chains_continue_from_their_state() -> None:
 
 
 def test_bad_input() -> None:
-    model = RBMState(4, 2)
+    model = AmplitudePhaseRBM(4, 2)
     with pytest.raises(ModelError, match=r"shape \(batch, 4\), got \(2, 3\)"):
         model(torch.zeros(2, 3, dtype=torch.long))
     with pytest.raises(ModelError, match="binary visible units"):
         model(torch.full((2, 4), 2))
     with pytest.raises(ModelError, match="positive number of sites"):
-        RBMState(0, 2)
+        AmplitudePhaseRBM(0, 2)
     assert math.isfinite(float(model(torch.zeros(1, 4, dtype=torch.long)).detach()))

@@ -17,7 +17,7 @@ chains of the amplitude RBM alone.
 
 Example:
     >>> import torch
-    >>> psi = RBMState(4, 4, phase=True, dtype=torch.float64)
+    >>> psi = AmplitudePhaseRBM(4, 4, phase=True, dtype=torch.float64)
     >>> x = torch.tensor([[0, 1, 1, 0]])
     >>> psi(x).dtype
     torch.complex128
@@ -36,10 +36,10 @@ from torch import nn
 from qgen.errors import ModelError
 from qgen.models.bernoulli_rbm import MAX_ENUMERATED_UNITS, BernoulliRBM
 
-__all__ = ["RBMState"]
+__all__ = ["AmplitudePhaseRBM"]
 
 
-class RBMState(nn.Module):
+class AmplitudePhaseRBM(nn.Module):
     r"""RBM wave function :math:`\log\psi = -F_\lambda/2\ (-\,iF_\mu/2)`.
 
     Args:

@@ -15,20 +15,18 @@ from qgen.exact import (
     tfim_chain_ground_energy,
     von_neumann_entropy,
 )
-from qgen.operators.observables import correlation, magnetization, sigma
-from qgen.operators.pauli import PauliSum
-from qgen.system import System
-from qgen.tomography.states import (
+from qgen.exact.named_states import (
     ghz_state,
-    ground_state_of,
-    load_basis_list,
     named_state,
-    pairwise_bases,
     product_state,
     w_state,
     w_state_with_phases,
-    z_basis,
 )
+from qgen.operators.observables import correlation, magnetization, sigma
+from qgen.operators.pauli import PauliSum
+from qgen.reference import ground_state_of
+from qgen.system import System
+from qgen.tomography.bases import load_basis_list, pairwise_bases, z_basis
 
 QUCUMBER = Path(__file__).resolve().parents[3] / "shared" / "data" / "qucumber"
 needs_qucumber = pytest.mark.skipif(not QUCUMBER.is_dir(), reason="no QuCumber tutorial data")
@@ -137,7 +135,7 @@ def test_ground_state_in_a_sector():
     ("call", "match"),
     [
         pytest.param(
-            lambda: named_state("bell", 4), r"expected a state in .* got 'bell'", id="name"
+            lambda: named_state("bell", 4), r"state: expected one of .* got 'bell'", id="name"
         ),
         pytest.param(lambda: product_state("01x"), r"got \['x'\]", id="letter"),
         pytest.param(lambda: product_state("01", 3), "expected 3 letters", id="length"),

@@ -1,52 +1,38 @@
-r"""Target states for tomography and the lists of bases they are measured in.
+r"""Named states of the full ``2^N`` space, exactly: targets of tomography and test states.
 
-States are normalized complex128 vectors of the full ``2^N`` space in basis-index order
-(site 0 the most significant bit; bit 0 = spin up, :math:`\sigma^z = +1`):
+States are normalized complex128 vectors in basis-index order (site 0 the most
+significant bit; bit 0 = spin up, :math:`\sigma^z = +1`):
 
 - GHZ: :math:`(|0\cdots0\rangle + |1\cdots1\rangle)/\sqrt2`;
 - W: :math:`\frac{1}{\sqrt N}\sum_i |0\cdots 1_i \cdots 0\rangle`, and the W state with
   random phases :math:`\frac{1}{\sqrt N}\sum_i e^{i\phi_i}|0\cdots 1_i\cdots 0\rangle`
   (Torlai et al., Nat. Phys. 14, 447 (2018), where the phases make the state invisible to
   Z-basis data alone);
-- product states given one letter per site (:data:`PRODUCT_LETTERS`);
-- the exact ground state of any :class:`~qgen.system.System` (``qgen ed``'s systems).
-
-The bases are strings of one letter per site. :func:`pairwise_bases` gives the all-Z
-basis plus, for every pair of neighbouring sites ``(i, i+1)``, the bases with X or Y on
-the pair and Z elsewhere, as in Torlai et al. and QuCumber's tutorials.
+- product states given one letter per site (:data:`PRODUCT_LETTERS`).
 
 Example:
-    >>> from qgen.tomography.states import named_state, pairwise_bases
+    >>> from qgen.exact.named_states import named_state
     >>> named_state("ghz", 3).round(3).real.tolist()
     [0.707, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.707]
-    >>> pairwise_bases(3)
-    ['ZZZ', 'XXZ', 'XYZ', 'YXZ', 'YYZ', 'ZXX', 'ZXY', 'ZYX', 'ZYY']
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 
 from qgen.errors import DataError
-from qgen.exact.diagonalize import ground_state
-from qgen.system import System
-from qgen.tomography.data import _read_letter_rows
+from qgen.registry import Registry
 
 __all__ = [
     "PRODUCT_LETTERS",
     "STATES",
     "ghz_state",
-    "ground_state_of",
-    "load_basis_list",
     "named_state",
-    "pairwise_bases",
     "product_state",
     "w_state",
     "w_state_with_phases",
-    "z_basis",
 ]
 
 _SQRT_HALF = 1 / np.sqrt(2)
@@ -149,22 +135,12 @@ def product_state(letters: str, n_sites: int | None = None) -> np.ndarray:
     return psi
 
 
-def ground_state_of(system: System) -> np.ndarray:
-    """The exact ground state of a system (as ``qgen ed`` builds it), normalized, full space.
-
-    In the system's magnetization sector when it has one; with the sign rule when asked.
-    """
-    hamiltonian = system.build_hamiltonian()
-    _, psi = ground_state(hamiltonian, sector=system.sector)
-    return np.asarray(psi, dtype=np.complex128)
-
-
-STATES: dict[str, Callable[[int, int], np.ndarray]] = {
-    "ghz": lambda n, seed: ghz_state(n),
-    "w": lambda n, seed: w_state(n),
-    "w-phases": w_state_with_phases,
-}
-"""Named states of :func:`named_state`, each ``(n_sites, seed) -> psi``."""
+STATES: Registry[Callable[[int, int], np.ndarray]] = Registry("state")
+"""Named states of :func:`named_state`, each ``(n_sites, seed) -> psi``
+(``qgen data --state NAME``)."""
+STATES.register("ghz", lambda n, seed: ghz_state(n))
+STATES.register("w", lambda n, seed: w_state(n))
+STATES.register("w-phases", w_state_with_phases)
 
 
 def named_state(name: str, n_sites: int, seed: int = 0) -> np.ndarray:
@@ -176,50 +152,7 @@ def named_state(name: str, n_sites: int, seed: int = 0) -> np.ndarray:
     if isinstance(name, str) and name.startswith("product:"):
         return product_state(name.removeprefix("product:"), n_sites)
     if name not in STATES:
-        raise DataError(f"expected a state in {[*STATES, 'product:<letters>']}, got {name!r}")
+        raise DataError(
+            f"state: expected one of {', '.join([*STATES, 'product:<letters>'])}, got {name!r}"
+        )
     return STATES[name](n_sites, seed)
-
-
-# --- bases ---------------------------------------------------------------------------------
-
-
-def z_basis(n_sites: int) -> list[str]:
-    """The single basis ``["ZZ…Z"]``: what positive states need."""
-    return ["Z" * _check_sites(n_sites)]
-
-
-def pairwise_bases(n_sites: int, letters: str = "XY", periodic: bool = False) -> list[str]:
-    """All-Z plus every neighbouring pair ``(i, i+1)`` rotated to ``letters``, Z elsewhere.
-
-    With the default ``letters="XY"`` each pair gives XX, XY, YX, YY: ``1 + 4 (N − 1)``
-    bases on an open chain (``+ 4`` with ``periodic``, the pair ``(N−1, 0)``). Letters may
-    include Z (``"XYZ"``); repeated bases are listed once, in order of first appearance.
-
-    Torlai et al., Nat. Phys. 14, 447 (2018) reconstruct W states from such bases.
-    """
-    n = _check_sites(n_sites, 2)
-    if not isinstance(letters, str) or not letters or set(letters) - set("XYZ"):
-        raise DataError(f"expected pair letters from X, Y, Z such as 'XY', got {letters!r}")
-    pairs = [(i, i + 1) for i in range(n - 1)]
-    if periodic and n > 2:
-        pairs.append((n - 1, 0))
-    bases = {"Z" * n: None}
-    for i, j in pairs:
-        for a in letters:
-            for b in letters:
-                basis = ["Z"] * n
-                basis[i], basis[j] = a, b
-                bases["".join(basis)] = None
-    return list(bases)
-
-
-def load_basis_list(path: str | Path, n_sites: int | None = None) -> list[str]:
-    """Bases to measure in, one per line (``"X Z Y"`` or ``"XZY"``), like QuCumber's
-    ``qubits_bases.txt``.
-
-    Raises:
-        DataError: a missing or empty file, a line of the wrong length or with letters
-            other than X/Y/Z (file and line named).
-    """
-    rows = _read_letter_rows(Path(path), n_sites, "basis")
-    return ["".join(row) for row in rows]

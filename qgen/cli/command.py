@@ -1,0 +1,159 @@
+"""One way to turn declared options into a subcommand, for every ``qgen`` command.
+
+A :class:`Command` names its option tables (:class:`~qgen.options.Options` classes),
+whether it takes a ``[system]``, and which run-level options apply
+(:class:`~qgen.workflow.RunOptions`). From that come its flags (with help and defaults),
+the reading of a TOML config file (``qgen vmc config.toml``), the stored config of a
+resumed run, the layering of defaults < file < flags, and the one-line errors, the same
+for every command.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qgen.errors import ConfigError
+from qgen.options import Options
+from qgen.system import System, SystemOptions, coupling_parameters, load_toml
+from qgen.workflow import RunOptions, log_to_stderr
+
+__all__ = ["Command", "Inputs"]
+
+
+@dataclass
+class Inputs:
+    """What a command's handler receives: its option tables by name, the system (for the
+    commands that take one), the run options, and the log."""
+
+    tables: dict[str, Options]
+    system: System | None
+    run: RunOptions
+    system_keys: set[str] = field(default_factory=set)
+    """The ``[system]`` keys given (in a file or as flags), as opposed to defaulted."""
+    log: Callable[[str], None] = log_to_stderr
+
+
+@dataclass(frozen=True)
+class Command:
+    """A subcommand: ``handler(inputs) -> result`` (a JSON-ready dict), ``report(result)``
+    for people, and the options it declares."""
+
+    name: str
+    help: str
+    description: str
+    tables: tuple[type[Options], ...]
+    handler: Callable[[Inputs], dict[str, Any]]
+    report: Callable[[dict[str, Any]], None]
+    system: bool = False
+    run_options: tuple[str, ...] = ("out", "resume", "threads", "progress", "plots", "json")
+    positional: Sequence[str] = ()
+
+    def add_parser(self, subparsers: Any) -> None:
+        parser = subparsers.add_parser(self.name, help=self.help, description=self.description)
+        groups: dict[str | None, Any] = {None: parser}
+        for cls in self.tables:  # positional arguments first, in their declared order
+            for declaration in cls.declarations():
+                if declaration.spec.positional:
+                    cls.add_arguments(parser, _all_but(cls, declaration.name), groups)
+        parser.add_argument(
+            "config",
+            nargs="?",
+            help="a TOML file with the tables of this command"
+            + (" ([system], ...)" if self.system else "")
+            + "; flags override it",
+        )
+        if self.system:
+            _add_system_arguments(parser, groups)
+        for cls in self.tables:
+            positional = [d.name for d in cls.declarations() if d.spec.positional]
+            cls.add_arguments(parser, positional, groups)
+        skipped = [d.name for d in RunOptions.declarations() if d.name not in self.run_options]
+        RunOptions.add_arguments(parser, skipped, groups)
+        parser.set_defaults(command=self)
+
+    def gather(self, args: argparse.Namespace) -> Inputs:
+        """The inputs that the flags over a config file (or a resumed run's stored config)
+        over the defaults describe, every value checked."""
+        run = RunOptions.from_sources((_given(RunOptions, args, self.run_options), "flags"))
+        document, where = self._document(args, run)
+        known = {cls.table for cls in self.tables} | ({"system"} if self.system else set())
+        unknown = sorted(set(document) - known)
+        if unknown:
+            raise ConfigError(
+                f"{where}: unknown tables {', '.join(unknown)}; this command reads "
+                f"{', '.join(sorted(known))}"
+            )
+        tables: dict[str, Options] = {}
+        for cls in self.tables:
+            stored = _table(document, cls.table, where)
+            flags = cls.flag_values(args)
+            sources = ((stored, f"{where} [{cls.table}]"), (flags, "flags"))
+            tables[cls.table] = cls.from_sources(*sources)
+        system, keys = None, set()
+        if self.system:
+            stored = _table(document, "system", where)
+            flags = _system_flags(args)
+            system = System.from_sources((stored, f"{where} [system]"), (flags, "flags"))
+            keys = set(stored) | set(flags)
+        return Inputs(tables, system, run, keys)
+
+    def _document(self, args: argparse.Namespace, run: RunOptions) -> tuple[dict[str, Any], str]:
+        if run.resume:
+            if args.config is not None:
+                raise ConfigError(
+                    "--resume continues with the run's stored config; drop the config file"
+                )
+            from qgen.runs import RunDirectory
+
+            assert run.out is not None  # RunOptions.check
+            path = Path(run.out) / "config.toml"
+            return RunDirectory(run.out, resume=True).stored_config(), str(path)
+        if args.config is None:
+            return {}, "command line"
+        return load_toml(args.config), str(args.config)
+
+
+def _all_but(cls: type[Options], name: str) -> list[str]:
+    return [d.name for d in cls.declarations() if d.name != name]
+
+
+def _given(cls: type[Options], args: argparse.Namespace, names: Sequence[str]) -> dict[str, Any]:
+    return {name: value for name, value in cls.flag_values(args).items() if name in names}
+
+
+def _table(document: Mapping[str, Any], name: str, where: str) -> dict[str, Any]:
+    table = document.get(name, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: expected [{name}] to be a table, got {table!r}")
+    return table
+
+
+def _add_system_arguments(parser: argparse.ArgumentParser, groups: dict[str | None, Any]) -> None:
+    """The ``[system]`` flags: the fixed keys, and a ``--NAME`` per parameter of the
+    registered Hamiltonians (a Hamiltonian registered from Python gets its flags too)."""
+    group = SystemOptions.add_arguments(parser, (), groups)["system"]
+    for name, users in coupling_parameters().items():
+        defaults = ", ".join(f"{p.default:g} ({hamiltonian})" for hamiltonian, p in users)
+        group.add_argument(
+            f"--{name}",
+            dest=f"coupling_{name}",
+            metavar=name,
+            default=argparse.SUPPRESS,
+            help=f"{users[0][1].help} (default: {defaults})",
+        )
+
+
+def _system_flags(args: argparse.Namespace) -> dict[str, Any]:
+    flags = SystemOptions.flag_values(args)
+    for name in coupling_parameters():
+        value = getattr(args, f"coupling_{name}", None)
+        if value is not None:
+            try:
+                flags[name] = float(value)
+            except ValueError:
+                raise ConfigError(f"--{name}: expected a finite number, got {value!r}") from None
+    return flags

@@ -1,0 +1,139 @@
+"""What every trained workflow shares above its driver: the run-level options and the one
+:func:`execute` that runs a :class:`Plan` in a run directory.
+
+A workflow (VMC, tomography, CD for classical RBMs, the generative models) is a
+``prepare(options) -> Plan`` function: the plan holds the driver, how far to run it, what
+to say at the start, and how to turn the log into the summary and the plots.
+:func:`execute` then does, the same way for all of them: open the run directory (a fresh
+one is never overwritten), refuse a resumed run whose config differs in anything but the
+resumable options, restore the checkpoint, write the config, run, summarize, write
+``summary.json``, plot.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qgen.driver import Driver
+from qgen.errors import ConfigError
+from qgen.options import Options, option
+from qgen.runs import RunDirectory
+
+__all__ = ["Plan", "RunOptions", "execute", "log_to_stderr", "resumable_keys"]
+
+Record = dict[str, Any]
+
+
+def log_to_stderr(message: str) -> None:
+    """The default log: one line on stderr, flushed."""
+    print(message, file=sys.stderr, flush=True)
+
+
+@dataclass
+class RunOptions(Options):
+    """How a command runs, as opposed to what it computes: not part of a run's config."""
+
+    table = "run"
+
+    out: str | None = option(
+        None,
+        "run directory",
+        group="run",
+        default_help="runs/<command>-<what>-<date-time>",
+    )
+    resume: bool = option(False, "continue the run in --out with its stored settings", group="run")
+    threads: int | None = option(
+        None, "torch CPU threads", minimum=1, group="run", default_help="torch's choice"
+    )
+    progress: bool | None = option(
+        None, "draw a progress bar", group="run", default_help="only on a terminal"
+    )
+    plots: bool = option(True, "write PNG plots into the run directory", group="run")
+    json: bool = option(
+        False, "print one JSON object on stdout (logs go to stderr)", negatable=False
+    )
+
+    def check(self) -> None:
+        if self.resume and self.out is None:
+            raise ConfigError("--resume needs --out, the run directory to continue")
+
+
+@dataclass
+class Plan:
+    """A prepared run: its ``driver``, the ``steps`` to run it to, the checkpoint
+    interval, the lines to log at the start, ``summarize(history) -> summary`` and an
+    optional ``plot(run_dir, history, summary)``."""
+
+    driver: Driver
+    steps: int
+    checkpoint_every: int = 1
+    notes: list[str] = field(default_factory=list)
+    summarize: Callable[[list[Record]], dict[str, Any]] = lambda history: {}
+    plot: Callable[[RunDirectory, list[Record], dict[str, Any]], None] | None = None
+
+
+def resumable_keys(*tables: type[Options]) -> list[str]:
+    """``table.name`` of every option that ``--resume`` may change."""
+    return [d.key for cls in tables for d in cls.declarations() if d.spec.resumable]
+
+
+def execute(
+    command: str,
+    prepare: Callable[[], Plan],
+    config: Mapping[str, Mapping[str, Any]],
+    *,
+    out: str | Path | None,
+    resume: bool = False,
+    resumable: Iterable[str] = (),
+    progress: bool | None = None,
+    plots: bool = True,
+    log: Callable[[str], None] = log_to_stderr,
+) -> dict[str, Any]:
+    """Run the plan that ``prepare()`` makes, in the run directory ``out`` (or in memory
+    with ``out=None``); returns the summary, which is also written to ``summary.json``.
+
+    ``config`` is the resolved configuration (TOML tables) written to ``config.toml``;
+    on ``resume`` it must equal the stored one but for the ``resumable`` keys, and the
+    driver continues from the checkpoint on the same trajectory.
+    """
+    if resume and out is None:
+        raise ConfigError("resuming needs the run directory to continue (out)")
+    run_dir = None if out is None else RunDirectory(out, resume=resume)
+    if run_dir is not None:
+        run_dir.check_config(config, resumable)
+    plan = prepare()
+    driver = plan.driver
+    if run_dir is not None:
+        if resume:
+            driver.restore(run_dir)
+            log(f"qgen {command}: resuming {run_dir.path} at {driver.counter} {driver.steps}")
+        run_dir.write_config(config, resumable)
+    for note in plan.notes:
+        log(f"qgen {command}: {note}")
+    start = time.perf_counter()
+    records = driver.run(
+        plan.steps,
+        run_dir=run_dir,
+        checkpoint_every=plan.checkpoint_every,
+        progress=progress,
+    )
+    seconds = time.perf_counter() - start
+    history = run_dir.read_log() if run_dir is not None else records
+    summary: dict[str, Any] = {
+        "command": command,
+        **plan.summarize(history),
+        "seconds_this_session": seconds,
+        "steps_this_session": len(records),
+        "config": {name: dict(table) for name, table in config.items()},
+        "run_directory": None if run_dir is None else str(run_dir.path),
+    }
+    if run_dir is not None:
+        run_dir.write_summary(summary)
+        if plots and plan.plot is not None and history:
+            plan.plot(run_dir, history, summary)
+    return summary
