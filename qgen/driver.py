@@ -296,6 +296,18 @@ class Driver(ABC):
                     "last checkpoint with a smaller one"
                 )
 
+    def _step_checked(self) -> Record:
+        """:meth:`step`, with a failure caused by parameters that became NaN inside it (a
+        sampler refusing NaN probabilities, a metric refusing NaN samples) reported as
+        the :class:`~qgen.errors.NonFiniteError` it is."""
+        try:
+            return self.step()
+        except NonFiniteError:
+            raise
+        except (RuntimeError, ValueError):
+            self._check_parameters()  # raises NonFiniteError (the cause stays chained)
+            raise
+
     def _check_record(self, record: Record) -> None:
         for key in self.finite_keys:
             value = record.get(key)
@@ -371,7 +383,7 @@ class Driver(ABC):
         start = time.perf_counter()
         learning_rate = self.optimizers[0].param_groups[0]["lr"] if self.optimizers else None
         record: Record = {self.counter: self.steps + self.first_count}
-        record.update(self.step())
+        record.update(self._step_checked())
         self._check_record(record)
         self._check_parameters()
         for scheduler in self.schedulers:

@@ -498,7 +498,7 @@ class System:
             parameters[key] = require_float(value, label)
         if terms is not None:
             raise ConfigError(
-                f"{terms[1]}: terms give the Hamiltonian; drop hamiltonian = {name!r}"
+                f"{terms[1]}: the terms give the Hamiltonian; drop hamiltonian = {name!r}"
             )
         if options.sector is not None and not spec.conserves_magnetization:
             raise ConfigError(

@@ -24,7 +24,14 @@ from qgen.errors import ConfigError
 from qgen.options import Options, option
 from qgen.runs import RunDirectory
 
-__all__ = ["Plan", "RunOptions", "execute", "log_to_stderr", "resumable_keys"]
+__all__ = [
+    "Plan",
+    "RunOptions",
+    "default_run_directory",
+    "execute",
+    "log_to_stderr",
+    "resumable_keys",
+]
 
 Record = dict[str, Any]
 
@@ -46,7 +53,9 @@ class RunOptions(Options):
         group="run",
         default_help="runs/<command>-<what>-<date-time>",
     )
-    resume: bool = option(False, "continue the run in --out with its stored settings", group="run")
+    resume: bool = option(
+        False, "continue the run in --out with its stored settings", group="run", negatable=False
+    )
     threads: int | None = option(
         None, "torch CPU threads", minimum=1, group="run", default_help="torch's choice"
     )
@@ -75,6 +84,17 @@ class Plan:
     notes: list[str] = field(default_factory=list)
     summarize: Callable[[list[Record]], dict[str, Any]] = lambda history: {}
     plot: Callable[[RunDirectory, list[Record], dict[str, Any]], None] | None = None
+
+
+def default_run_directory(name: str) -> str:
+    """``runs/<name>-<date>-<time>``, with ``-2``, ``-3`` … appended when runs started in
+    the same second would otherwise share it."""
+    base = Path("runs") / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    path, number = base, 1
+    while path.exists():
+        number += 1
+        path = base.with_name(f"{base.name}-{number}")
+    return str(path)
 
 
 def resumable_keys(*tables: type[Options]) -> list[str]:

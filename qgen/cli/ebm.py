@@ -8,6 +8,7 @@ from typing import Any
 from qgen.cli.command import Command, Inputs
 from qgen.ebm.experiment import EBMOptions, run_ebm
 from qgen.runs import to_json
+from qgen.workflow import default_run_directory
 
 __all__ = ["COMMAND"]
 
@@ -16,9 +17,10 @@ def _handle(inputs: Inputs) -> dict[str, Any]:
     options = inputs.tables["ebm"]
     assert isinstance(options, EBMOptions)
     run = inputs.run
+    out = run.out or default_run_directory(f"ebm-{options.size}-T{options.temperature:g}")
     return run_ebm(
         options,
-        run.out,
+        out,
         resume=run.resume,
         progress=run.progress,
         plots=run.plots,

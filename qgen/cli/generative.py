@@ -8,6 +8,7 @@ from typing import Any
 from qgen.cli.command import Command, Inputs
 from qgen.generative.experiment import GenerativeOptions, run_experiment
 from qgen.runs import to_json
+from qgen.workflow import default_run_directory
 
 __all__ = ["COMMAND"]
 
@@ -16,9 +17,10 @@ def _handle(inputs: Inputs) -> dict[str, Any]:
     options = inputs.tables["generative"]
     assert isinstance(options, GenerativeOptions)
     run = inputs.run
+    out = run.out or default_run_directory(f"generative-{options.model}-{options.dataset}")
     return run_experiment(
         options,
-        run.out,
+        out,
         resume=run.resume,
         progress=run.progress,
         plots=run.plots,

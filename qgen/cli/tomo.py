@@ -9,8 +9,6 @@
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
 from typing import Any
 
 from qgen.cli.command import Command, Inputs
@@ -20,6 +18,7 @@ from qgen.tomography.workflow import (
     load_data,
     run_tomography,
 )
+from qgen.workflow import default_run_directory
 
 __all__ = ["COMMAND"]
 
@@ -30,8 +29,7 @@ def _handle(inputs: Inputs) -> dict[str, Any]:
     assert isinstance(options, TomographyOptions)
     data = load_data(source)
     run = inputs.run
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    out = run.out or str(Path("runs") / f"tomo-{options.model}-{stamp}")
+    out = run.out or default_run_directory(f"tomo-{options.model}")
     return run_tomography(
         data,
         options,

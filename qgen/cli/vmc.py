@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
 from typing import Any
 
 from qgen.cli.command import Command, Inputs
 from qgen.vmc.options import VMCOptions
 from qgen.vmc.workflow import apply_physics_defaults, run_vmc
+from qgen.workflow import default_run_directory
 
 __all__ = ["COMMAND"]
 
@@ -21,11 +20,8 @@ def _handle(inputs: Inputs) -> dict[str, Any]:
     for note in notes:
         inputs.log(f"qgen vmc: {note}")
     run = inputs.run
-    out = run.out
-    if out is None:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        name = f"vmc-{system.hamiltonian}-{system.lattice}{system.size_label}-{options.model}"
-        out = str(Path("runs") / f"{name}-{stamp}")
+    name = f"vmc-{system.hamiltonian}-{system.lattice}{system.size_label}-{options.model}"
+    out = run.out or default_run_directory(name)
     return run_vmc(
         system,
         options,

@@ -35,7 +35,7 @@ import torch
 
 from qgen.datasets.base import check_binary_data
 from qgen.driver import Driver
-from qgen.errors import NonFiniteError, TrainingError
+from qgen.errors import TrainingError
 from qgen.models.bernoulli_rbm import BernoulliRBM
 from qgen.validation import require_choice, require_int
 
@@ -178,16 +178,7 @@ class ContrastiveDivergence(Driver):
                     self.perms.shape[0], (batch.shape[0],), generator=generator, device=x.device
                 )
                 batch = batch.gather(1, self.perms[g])
-            try:
-                losses = self.update(batch)
-            except RuntimeError as error:  # torch.bernoulli refuses NaN probabilities
-                if all(bool(torch.isfinite(p).all()) for p in self.model.parameters()):
-                    raise
-                raise NonFiniteError(
-                    f"epoch {self.steps + 1}: the RBM's parameters became NaN or infinite; "
-                    "lower the learning rate"
-                ) from error
-            for name, value in losses.items():
+            for name, value in self.update(batch).items():
                 sums[name] = sums.get(name, 0.0) + value
             n_batches += 1
         record: dict[str, Any] = {name: total / n_batches for name, total in sums.items()}

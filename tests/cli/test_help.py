@@ -1,0 +1,45 @@
+"""``--help`` of every command lists every declared option with its default, from the one
+declaration (qgen.options), and bad flags get the same one-line errors everywhere."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from qgen.cli.main import _commands, build_parser, main
+from qgen.system import coupling_parameters
+from qgen.workflow import RunOptions
+
+COMMANDS = _commands()
+
+
+def help_text(capsys, name: str) -> str:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args([name, "--help"])
+    return re.sub(r"\s+", "", capsys.readouterr().out)  # argparse wraps lines, at hyphens too
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=[c.name for c in COMMANDS])
+def test_help_shows_every_declared_option_with_its_default(capsys, command):
+    text = help_text(capsys, command.name)
+    declarations = [d for cls in command.tables for d in cls.declarations()]
+    declarations += [d for d in RunOptions.declarations() if d.name in command.run_options]
+    for declaration in declarations:
+        words = re.sub(r"\s+", "", declaration.help_text().replace("%%", "%"))
+        assert words in text, f"{command.name}: {declaration.key}"
+        if not declaration.spec.positional:
+            assert declaration.flags[0] in text
+    if command.system:
+        for name in coupling_parameters():
+            assert f"--{name}" in text
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=[c.name for c in COMMANDS])
+def test_an_unknown_flag_is_one_line(capsys, command):
+    with pytest.raises(SystemExit) as stop:
+        main([command.name, "--no-such-flag"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "unrecognized arguments: --no-such-flag" in err
