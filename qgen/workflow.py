@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,6 @@ __all__ = [
     "default_run_directory",
     "execute",
     "log_to_stderr",
-    "resumable_keys",
 ]
 
 Record = dict[str, Any]
@@ -97,19 +96,13 @@ def default_run_directory(name: str) -> str:
     return str(path)
 
 
-def resumable_keys(*tables: type[Options]) -> list[str]:
-    """``table.name`` of every option that ``--resume`` may change."""
-    return [d.key for cls in tables for d in cls.declarations() if d.spec.resumable]
-
-
 def execute(
     command: str,
     prepare: Callable[[], Plan],
-    config: Mapping[str, Mapping[str, Any]],
+    tables: Mapping[str, Options | Mapping[str, Any]],
     *,
     out: str | Path | None,
     resume: bool = False,
-    resumable: Iterable[str] = (),
     progress: bool | None = None,
     plots: bool = True,
     log: Callable[[str], None] = log_to_stderr,
@@ -117,10 +110,22 @@ def execute(
     """Run the plan that ``prepare()`` makes, in the run directory ``out`` (or in memory
     with ``out=None``); returns the summary, which is also written to ``summary.json``.
 
-    ``config`` is the resolved configuration (TOML tables) written to ``config.toml``;
-    on ``resume`` it must equal the stored one but for the ``resumable`` keys, and the
-    driver continues from the checkpoint on the same trajectory.
+    ``tables`` is the resolved configuration (declared options, or plain tables such as
+    the system's), written to ``config.toml``; on ``resume`` it must equal the stored one
+    but for the options declared resumable, and the driver continues from the checkpoint
+    on the same trajectory.
     """
+    config = {
+        name: table.to_table() if isinstance(table, Options) else dict(table)
+        for name, table in tables.items()
+    }
+    resumable = [
+        declaration.key
+        for table in tables.values()
+        if isinstance(table, Options)
+        for declaration in table.declarations()
+        if declaration.spec.resumable
+    ]
     if resume and out is None:
         raise ConfigError("resuming needs the run directory to continue (out)")
     run_dir = None if out is None else RunDirectory(out, resume=resume)

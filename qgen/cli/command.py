@@ -19,9 +19,9 @@ from typing import Any
 from qgen.errors import ConfigError
 from qgen.options import Options
 from qgen.system import System, SystemOptions, coupling_parameters, load_toml
-from qgen.workflow import RunOptions, log_to_stderr
+from qgen.workflow import RunOptions, default_run_directory, log_to_stderr
 
-__all__ = ["Command", "Inputs"]
+__all__ = ["Command", "Inputs", "print_json", "workflow_handler"]
 
 
 @dataclass
@@ -157,3 +157,32 @@ def _system_flags(args: argparse.Namespace) -> dict[str, Any]:
             except ValueError:
                 raise ConfigError(f"--{name}: expected a finite number, got {value!r}") from None
     return flags
+
+
+def print_json(result: dict[str, Any]) -> None:
+    """A report for people that is the JSON object itself, indented."""
+    from qgen.runs import to_json
+
+    print(to_json(result, indent=2))
+
+
+def workflow_handler(
+    table: str,
+    run: Callable[..., dict[str, Any]],
+    name: Callable[[Any], str],
+) -> Callable[[Inputs], dict[str, Any]]:
+    """The handler of a command whose options are one table: ``run(options, out, ...)``
+    in ``--out`` or in ``runs/<name(options)>-<date-time>``."""
+
+    def handle(inputs: Inputs) -> dict[str, Any]:
+        options, settings = inputs.tables[table], inputs.run
+        return run(
+            options,
+            settings.out or default_run_directory(name(options)),
+            resume=settings.resume,
+            progress=settings.progress,
+            plots=settings.plots,
+            log=inputs.log,
+        )
+
+    return handle

@@ -2,35 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
-from qgen.cli.command import Command, Inputs
+from qgen.cli.command import Command, print_json, workflow_handler
 from qgen.ebm.experiment import EBMOptions, run_ebm
-from qgen.runs import to_json
-from qgen.workflow import default_run_directory
 
 __all__ = ["COMMAND"]
-
-
-def _handle(inputs: Inputs) -> dict[str, Any]:
-    options = inputs.tables["ebm"]
-    assert isinstance(options, EBMOptions)
-    run = inputs.run
-    out = run.out or default_run_directory(f"ebm-{options.size}-T{options.temperature:g}")
-    return run_ebm(
-        options,
-        out,
-        resume=run.resume,
-        progress=run.progress,
-        plots=run.plots,
-        log=inputs.log,
-    )
-
-
-def _report(summary: dict[str, Any]) -> None:
-    print(json.dumps(json.loads(to_json(summary)), indent=2))
-
 
 COMMAND = Command(
     name="ebm",
@@ -42,6 +17,8 @@ COMMAND = Command(
         "the energy and magnetization histograms of the model's samples with the data's."
     ),
     tables=(EBMOptions,),
-    handler=_handle,
-    report=_report,
+    handler=workflow_handler(
+        "ebm", run_ebm, lambda options: f"ebm-{options.size}-T{options.temperature:g}"
+    ),
+    report=print_json,
 )

@@ -38,7 +38,7 @@ from qgen.estimators.statistics import mean_and_error
 from qgen.models.bernoulli_rbm import BernoulliRBM
 from qgen.options import Options, option
 from qgen.runs import RunDirectory
-from qgen.workflow import Plan, execute, log_to_stderr, resumable_keys
+from qgen.workflow import Plan, execute, log_to_stderr
 
 __all__ = ["DATASETS", "ISING_CHAINS", "OPTIMIZERS", "EBMOptions", "ising_data", "plan", "run_ebm"]
 
@@ -345,10 +345,9 @@ def run_ebm(
     return execute(
         "ebm",
         lambda: plan(options),
-        {"ebm": options.to_table()},
+        {"ebm": options},
         out=out,
         resume=resume,
-        resumable=resumable_keys(EBMOptions),
         progress=progress,
         plots=plots,
         log=log,

@@ -97,15 +97,36 @@ def _reconstruction_error(x: torch.Tensor, mean: torch.Tensor, likelihood: str) 
     return ((x - mean) ** 2).sum(-1)
 
 
-def _check_sizes(features: int, latent: int, hidden: int, layers: int) -> None:
-    if min(features, latent, hidden, layers) < 1:
-        raise ConfigError(
-            f"autoencoder: expected positive sizes, got features={features}, latent={latent}, "
-            f"hidden={hidden}, layers={layers}"
-        )
+class _EncoderDecoder(nn.Module):
+    """What both autoencoders share: an MLP encoder to ``codes`` numbers per sample (the
+    code, or a VAE's mean and log-variance), the decoder, and the reconstruction error."""
+
+    def __init__(
+        self, features: int, latent: int, hidden: int, layers: int, likelihood: str, codes: int
+    ) -> None:
+        super().__init__()
+        if min(features, latent, hidden, layers) < 1:
+            raise ConfigError(
+                f"autoencoder: expected positive sizes, got features={features}, "
+                f"latent={latent}, hidden={hidden}, layers={layers}"
+            )
+        self.features, self.latent, self.likelihood = features, latent, likelihood
+        self.encoder = mlp(features, codes, hidden, layers)
+        self.decoder = _Decoder(latent, features, hidden, layers, likelihood)
+
+    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def reconstruction_error(self, x: torch.Tensor) -> torch.Tensor:
+        """Per sample, zero for a perfect reconstruction :math:`\\hat x` =
+        :meth:`reconstruct`: :math:`\\|x - \\hat x\\|^2` (``"gaussian"``), or the number of
+        bits where :math:`x` differs from :math:`\\hat x` rounded (``"bernoulli"``); see
+        :data:`RECONSTRUCTION_ERRORS`. Not the loss, whose Gaussian normalisation adds
+        :math:`\\tfrac D2 \\log 2\\pi`."""
+        return _reconstruction_error(x, self.reconstruct(x), self.likelihood)
 
 
-class Autoencoder(nn.Module):
+class Autoencoder(_EncoderDecoder):
     """Deterministic autoencoder, trained on :math:`-\\log p(x | z = e(x))` (binary
     cross-entropy for ``"bernoulli"``, squared error for ``"gaussian"``).
 
@@ -131,11 +152,7 @@ class Autoencoder(nn.Module):
         layers: int = 2,
         likelihood: str = "gaussian",
     ) -> None:
-        super().__init__()
-        _check_sizes(features, latent, hidden, layers)
-        self.features, self.latent, self.likelihood = features, latent, likelihood
-        self.encoder = mlp(features, latent, hidden, layers)
-        self.decoder = _Decoder(latent, features, hidden, layers, likelihood)
+        super().__init__(features, latent, hidden, layers, likelihood, latent)
         if likelihood == "gaussian" and self.decoder.log_width is not None:
             self.decoder.log_width.requires_grad_(False)  # unit width: plain squared error
         self.register_buffer("latent_mean", torch.zeros(latent))
@@ -152,14 +169,6 @@ class Autoencoder(nn.Module):
     def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
         """The decoder's mean at the code of ``x``."""
         return self.decoder.mean(self.encode(x))
-
-    def reconstruction_error(self, x: torch.Tensor) -> torch.Tensor:
-        """Per sample, zero for a perfect reconstruction :math:`\\hat x` =
-        :meth:`reconstruct`: :math:`\\|x - \\hat x\\|^2` (``"gaussian"``), or the number of
-        bits where :math:`x` differs from :math:`\\hat x` rounded (``"bernoulli"``); see
-        :data:`RECONSTRUCTION_ERRORS`. Not the loss, whose Gaussian normalisation adds
-        :math:`\\tfrac D2 \\log 2\\pi`."""
-        return _reconstruction_error(x, self.reconstruct(x), self.likelihood)
 
     @torch.no_grad()
     def fit_latent(self, x: torch.Tensor) -> None:
@@ -184,7 +193,7 @@ class Autoencoder(nn.Module):
         return self.decoder.sample(z, generator)
 
 
-class VariationalAutoencoder(nn.Module):
+class VariationalAutoencoder(_EncoderDecoder):
     """VAE with a diagonal Gaussian encoder and a Bernoulli or Gaussian decoder.
 
     >>> vae = VariationalAutoencoder(4, latent=2, hidden=8, likelihood="bernoulli")
@@ -201,11 +210,7 @@ class VariationalAutoencoder(nn.Module):
         layers: int = 2,
         likelihood: str = "gaussian",
     ) -> None:
-        super().__init__()
-        _check_sizes(features, latent, hidden, layers)
-        self.features, self.latent, self.likelihood = features, latent, likelihood
-        self.encoder = mlp(features, 2 * latent, hidden, layers)
-        self.decoder = _Decoder(latent, features, hidden, layers, likelihood)
+        super().__init__(features, latent, hidden, layers, likelihood, 2 * latent)
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Mean and log-variance of :math:`q(z|x)`."""
@@ -229,10 +234,6 @@ class VariationalAutoencoder(nn.Module):
     def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
         """The decoder's mean at the encoder's mean."""
         return self.decoder.mean(self.encode(x)[0])
-
-    def reconstruction_error(self, x: torch.Tensor) -> torch.Tensor:
-        """Per sample, as :meth:`Autoencoder.reconstruction_error`, with :meth:`reconstruct`."""
-        return _reconstruction_error(x, self.reconstruct(x), self.likelihood)
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:

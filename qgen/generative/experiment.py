@@ -41,7 +41,7 @@ from qgen.generative.splines import NeuralSplineFlow
 from qgen.generative.training import GANTrainer, GenerativeTrainer, LikelihoodTrainer
 from qgen.options import Options, option
 from qgen.runs import RunDirectory, atomic_write_bytes
-from qgen.workflow import Plan, execute, log_to_stderr, resumable_keys
+from qgen.workflow import Plan, execute, log_to_stderr
 
 __all__ = [
     "DATASETS",
@@ -380,10 +380,9 @@ def run_experiment(
     return execute(
         "generative",
         lambda: plan(experiment),
-        {"generative": experiment.to_table()},
+        {"generative": experiment},
         out=out,
         resume=resume,
-        resumable=resumable_keys(GenerativeOptions),
         progress=progress,
         plots=plots,
         log=log,

@@ -31,7 +31,7 @@ from qgen.tomography.data import MeasurementData, load_measurements
 from qgen.tomography.estimators import exact_values, fidelity, magnetization, renyi2_curve
 from qgen.tomography.losses import MAX_EXACT_SITES
 from qgen.tomography.training import METHODS, TomographyTrainer
-from qgen.workflow import Plan, execute, log_to_stderr, resumable_keys
+from qgen.workflow import Plan, execute, log_to_stderr
 
 __all__ = [
     "SCHEDULES",
@@ -367,16 +367,15 @@ def run_tomography(
     ``exact`` (the same quantities of the target ψ, or None), and the run's particulars.
     ``source`` says where the data came from (written to the config).
     """
-    config = {"tomo": options.to_table()}
+    tables: dict[str, Options] = {"tomo": options}
     if source is not None:
-        config = {"data": source.to_table(), **config}
+        tables = {"data": source, **tables}
     return execute(
         "tomo",
         lambda: plan(data, options),
-        config,
+        tables,
         out=out,
         resume=resume,
-        resumable=resumable_keys(DataSourceOptions, TomographyOptions),
         progress=progress,
         plots=plots,
         log=log,

@@ -28,11 +28,11 @@ from qgen.reference import exact_ground_energy
 from qgen.runs import RunDirectory
 from qgen.sampling.metropolis import RULES, MetropolisSampler
 from qgen.sampling.samplers import AutoregressiveSampler, ExactSampler, Sampler
-from qgen.system import ReferenceEnergy, System, SystemOptions
+from qgen.system import ReferenceEnergy, System
 from qgen.vmc.driver import VMC
 from qgen.vmc.options import VMCOptions
 from qgen.vmc.sr import SR
-from qgen.workflow import Plan, execute, log_to_stderr, resumable_keys
+from qgen.workflow import Plan, execute, log_to_stderr
 
 __all__ = [
     "PreparedRun",
@@ -270,14 +270,12 @@ def run_vmc(
     The directory receives ``config.toml``, ``log.jsonl``, ``checkpoint.pt``,
     ``summary.json`` and, with ``plots``, ``energy.png`` and ``relative_error.png``.
     """
-    config = {"system": system.to_table(), "vmc": options.to_table()}
     return execute(
         "vmc",
         lambda: plan(system, options),
-        config,
+        {"system": system.to_table(), "vmc": options},
         out=out,
         resume=resume,
-        resumable=resumable_keys(SystemOptions, VMCOptions),
         progress=progress,
         plots=plots,
         log=log,
