@@ -14,14 +14,12 @@
 from qgen.generative.autoencoders import Autoencoder, VariationalAutoencoder
 from qgen.generative.flows import MAF, AffineCoupling, Flow, MaskedAutoregressiveAffine, RealNVP
 from qgen.generative.gan import GAN
-from qgen.generative.made import MADE
 from qgen.generative.metrics import energy_distance, mode_coverage
 from qgen.generative.splines import NeuralSplineFlow, RationalQuadraticCoupling
 from qgen.generative.training import GANTrainer, LikelihoodTrainer
 
 __all__ = [
     "GAN",
-    "MADE",
     "MAF",
     "AffineCoupling",
     "Autoencoder",

@@ -30,8 +30,8 @@ from torch import nn
 
 from qgen.datasets.base import check_samples
 from qgen.errors import ConfigError
-from qgen.generative.made import MADE
 from qgen.generative.networks import mlp
+from qgen.models.masked import MaskedNetwork
 
 __all__ = [
     "MAF",
@@ -106,15 +106,21 @@ class MaskedAutoregressiveAffine(Bijection):
     :math:`\\log|\\det| = -\\sum_i \\alpha_i`; the inverse runs feature by feature.
 
     References: Papamakarios, Pavlakou & Murray, "Masked Autoregressive Flow for Density
-    Estimation", NeurIPS 2017; the conditioner is a :class:`~qgen.generative.made.MADE`.
+    Estimation", NeurIPS 2017; the conditioner is MADE's masked network
+    (:class:`~qgen.models.masked.MaskedNetwork`), the one the MADE wave function uses.
     """
 
     def __init__(self, features: int, hidden: int = 64, layers: int = 2) -> None:
         super().__init__()
-        self.made = MADE(features, outputs=2, hidden=hidden, layers=layers)
+        if features < 2 or hidden < 1 or layers < 1:
+            raise ConfigError(
+                "MAF: expected features ≥ 2 and positive hidden and layers; got "
+                f"features={features}, hidden={hidden}, layers={layers}"
+            )
+        self.made = MaskedNetwork(torch.arange(1, features + 1), hidden, layers, outputs=2)
 
     def _shift_and_log_scale(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        out = self.made(x)
+        out = self.made(x).reshape(x.shape[0], x.shape[-1], 2)
         return out[..., 0], _bounded(out[..., 1])
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

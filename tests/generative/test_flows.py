@@ -11,7 +11,6 @@ import torch
 
 from qgen.errors import ConfigError, DataError
 from qgen.generative.flows import MAF, Affine, Flow, RealNVP
-from qgen.generative.made import MADE
 from qgen.generative.splines import NeuralSplineFlow
 from qgen.generative.training import LikelihoodTrainer
 
@@ -120,15 +119,6 @@ def test_standardizing_affine():
     assert torch.allclose(z.mean(0), torch.zeros(2), atol=1e-5)
     assert torch.allclose(z.std(0), torch.ones(2), atol=1e-5)
     assert torch.allclose(log_det, -data.std(0).log().sum().expand(500))
-
-
-def test_made_is_autoregressive():
-    torch.manual_seed(0)
-    made = MADE(5, outputs=2, hidden=12, layers=2).to(torch.float64)
-    x = torch.randn(5, dtype=torch.float64)
-    jacobian = torch.autograd.functional.jacobian(lambda v: made(v[None])[0], x)  # (5, 2, 5)
-    dependence = jacobian.abs().sum(dim=1) > 0
-    assert torch.equal(dependence, torch.ones(5, 5, dtype=torch.bool).tril(-1))
 
 
 def test_short_training_lowers_the_held_out_nll():
