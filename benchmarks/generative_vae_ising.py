@@ -28,6 +28,7 @@ from _generative_common import emit, log, meta
 from qgen.datasets.ising import (
     energy_per_site,
     exact_averages,
+    lattices_from_sites,
     magnetization,
     onsager_entropy_per_site,
 )
@@ -74,7 +75,7 @@ def main() -> None:
         summary = run_experiment(experiment, root / f"vae-T{temperature}")
         _, _, test = split_data(experiment)
         lx, ly = (int(n) for n in args.size.split("x"))
-        data_lattices = test.reshape(-1, lx, ly)
+        data_lattices = lattices_from_sites(test, args.size)
         model = summary["ising"]["model"]
         data = summary["ising"]["data"]
         record = {
@@ -96,7 +97,7 @@ def main() -> None:
         }
         if summary.get("out"):
             samples = torch.load(Path(summary["out"]) / "samples.pt", weights_only=True)
-            model_lattices = samples.reshape(-1, lx, ly)
+            model_lattices = lattices_from_sites(samples, args.size)
             record["w1_energy"] = wasserstein_1d(
                 energy_per_site(data_lattices), energy_per_site(model_lattices)
             )

@@ -5,7 +5,8 @@
 
 with :math:`k_B = 1`. Spin lattices are tensors of shape ``(batch, L_x, L_y)`` holding
 ±1; :func:`configs_from_spins` turns them into qgen's configurations (``(batch, n_sites)``
-integers, 0 = up = +1, site index ``i L_y + j``).
+integers, 0 = up = +1) in the sites of :class:`~qgen.lattice.Square`: the spin at
+``(x, y)`` is site ``x + L_x y`` (x fastest), the one numbering of every lattice in qgen.
 
 Samplers (batched tensor operations over many independent chains, seeded):
 
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 import torch
 
 from qgen.errors import DataError, QgenError
-from qgen.lattice import parse_size
+from qgen.lattice import Square, parse_size
 
 __all__ = [
     "CRITICAL_TEMPERATURE",
@@ -40,11 +41,13 @@ __all__ = [
     "exact_averages",
     "lattice_shape",
     "lattice_symmetries",
+    "lattices_from_sites",
     "magnetization",
     "onsager_energy_per_site",
     "onsager_entropy_per_site",
     "onsager_magnetization",
     "sample_ising",
+    "sites_from_lattices",
     "spins_from_configs",
 ]
 
@@ -115,27 +118,42 @@ def magnetization(spins: torch.Tensor) -> torch.Tensor:
     return _check_spins(spins).to(torch.float64).mean(dim=(1, 2))
 
 
+def sites_from_lattices(lattices: torch.Tensor) -> torch.Tensor:
+    """Values on lattices ``(batch, L_x, L_y)`` → rows ``(batch, L_x L_y)`` in the sites of
+    :class:`~qgen.lattice.Square` (``(x, y)`` is site ``x + L_x y``)."""
+    return lattices.transpose(1, 2).reshape(lattices.shape[0], -1)
+
+
+def lattices_from_sites(rows: torch.Tensor, size: int | str | tuple[int, int]) -> torch.Tensor:
+    """The inverse of :func:`sites_from_lattices` for lattices of ``size``."""
+    lx, ly = lattice_shape(size)
+    if rows.dim() != 2 or rows.shape[1] != lx * ly:
+        raise DataError(f"expected rows of shape (batch, {lx * ly}), got {tuple(rows.shape)}")
+    return rows.reshape(-1, ly, lx).transpose(1, 2)
+
+
 def configs_from_spins(spins: torch.Tensor) -> torch.Tensor:
-    """±1 lattices ``(batch, L_x, L_y)`` → configurations ``(batch, n_sites)`` in {0, 1}."""
-    s = _check_spins(spins)
-    return ((1 - s.to(torch.int64)) // 2).reshape(s.shape[0], -1)
+    """±1 lattices ``(batch, L_x, L_y)`` → configurations ``(batch, n_sites)`` in {0, 1},
+    site ``x + L_x y`` for the spin at ``(x, y)`` (the lattice's numbering).
+
+    >>> spins = torch.tensor([[[1, 1, 1], [-1, 1, 1]]])  # L_x = 2, L_y = 3; (1, 0) down
+    >>> configs_from_spins(spins).tolist()
+    [[0, 1, 0, 0, 0, 0]]
+    """
+    return sites_from_lattices((1 - _check_spins(spins).to(torch.int64)) // 2)
 
 
 def spins_from_configs(configs: torch.Tensor, size: int | str | tuple[int, int]) -> torch.Tensor:
     """Configurations ``(batch, n_sites)`` in {0, 1} → ±1 lattices (float), shape ``size``."""
-    lx, ly = lattice_shape(size)
-    if configs.dim() != 2 or configs.shape[1] != lx * ly:
-        raise DataError(
-            f"expected configurations of shape (batch, {lx * ly}), got {tuple(configs.shape)}"
-        )
-    return (1.0 - 2.0 * configs.to(torch.float32)).reshape(-1, lx, ly)
+    return lattices_from_sites(1.0 - 2.0 * configs.to(torch.float32), size)
 
 
 def lattice_symmetries(size: int | str | tuple[int, int]) -> torch.Tensor:
     """The symmetries of the periodic :math:`L_x \\times L_y` lattice as site permutations
-    of configurations ``(batch, L_x L_y)``: every translation composed with every point
-    operation that maps the lattice onto itself (the 8 of :math:`D_4` when
-    :math:`L_x = L_y`, else the 4 of :math:`D_2`).
+    of configurations ``(batch, L_x L_y)``: the space group of
+    :class:`~qgen.lattice.Square` (every translation composed with every point operation
+    that maps the lattice onto itself: the 8 of :math:`D_4` when :math:`L_x = L_y`, else
+    the 4 of :math:`D_2`).
 
     Returns a ``(G, L_x L_y)`` integer tensor whose row ``g`` gives, for each site, the
     site whose value it takes: ``configs[:, perms[g]]`` is the transformed configuration.
@@ -145,17 +163,7 @@ def lattice_symmetries(size: int | str | tuple[int, int]) -> torch.Tensor:
     (torch.Size([512, 64]), torch.Size([96, 24]))
     """
     lx, ly = lattice_shape(size)
-    index = torch.arange(lx * ly).reshape(lx, ly)
-    points = [index, index.flip(0), index.flip(1), index.flip(0).flip(1)]
-    if lx == ly:
-        points += [point.t() for point in points]
-    perms = [
-        torch.roll(point, shifts=(dx, dy), dims=(0, 1)).reshape(-1)
-        for point in points
-        for dx in range(lx)
-        for dy in range(ly)
-    ]
-    return torch.stack(perms)
+    return torch.as_tensor(Square(lx, ly).space_group(), dtype=torch.long)
 
 
 class _Chains:

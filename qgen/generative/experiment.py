@@ -20,9 +20,10 @@ from torch import nn
 from qgen.datasets.ising import (
     configs_from_spins,
     energy_per_site,
-    lattice_shape,
+    lattices_from_sites,
     magnetization,
     sample_ising,
+    sites_from_lattices,
     spins_from_configs,
 )
 from qgen.datasets.toy2d import TOY_DENSITIES, EightGaussians, toy_density
@@ -206,7 +207,7 @@ def split_data(experiment: GenerativeOptions) -> tuple[torch.Tensor, torch.Tenso
             n_chains=min(total, ISING_CHAINS),
             seed=seed_for(experiment.seed, "data"),
         )
-        data = spins.reshape(total, -1).to(torch.float32)
+        data = sites_from_lattices(spins).to(torch.float32)
     else:
         generator = torch.Generator().manual_seed(seed_for(experiment.seed, "data"))
         data = toy_density(experiment.dataset).sample(total, generator)
@@ -267,7 +268,7 @@ def _to_model_space(experiment: GenerativeOptions, spins: torch.Tensor) -> torch
     """Ising spins ±1 → the model's inputs: bits {0, 1} (qgen's configurations, 0 = up)
     for (V)AEs, spins for GANs."""
     if experiment.is_ising and experiment.model in ("vae", "ae"):
-        lattices = spins.reshape(-1, *lattice_shape(experiment.ising_size))
+        lattices = lattices_from_sites(spins, experiment.ising_size)
         return configs_from_spins(lattices).to(spins.dtype)
     return spins
 
@@ -275,7 +276,7 @@ def _to_model_space(experiment: GenerativeOptions, spins: torch.Tensor) -> torch
 def _to_spins(experiment: GenerativeOptions, x: torch.Tensor) -> torch.Tensor:
     """The model's samples → spins ±1, flattened (the inverse of :func:`_to_model_space`)."""
     if experiment.is_ising and experiment.model in ("vae", "ae"):
-        return spins_from_configs(x, experiment.ising_size).reshape(x.shape[0], -1).to(x.dtype)
+        return sites_from_lattices(spins_from_configs(x, experiment.ising_size)).to(x.dtype)
     return x
 
 
@@ -395,14 +396,13 @@ def _ising_figures(
     """Energy per site and |m| of the test data and of the model's samples. The data's
     error bars come from per-chain sums (samples of one Markov chain are correlated);
     the model's samples are independent draws."""
-    shape = lattice_shape(experiment.ising_size)
     chains = held_out_chains(experiment)
     figures: dict[str, Any] = {
         "temperature": experiment.ising_temperature,
         "size": experiment.ising_size,
     }
     for name, spins, labels in (("data", test, chains), ("model", samples, None)):
-        lattices = spins.reshape(-1, *shape)
+        lattices = lattices_from_sites(spins, experiment.ising_size)
         figures[name] = {
             "energy_per_site": mean_and_error(energy_per_site(lattices), labels),
             "abs_magnetization": mean_and_error(magnetization(lattices).abs(), labels),
@@ -444,8 +444,8 @@ def _plots(
             plots.decision_plot(path / "discriminator.png", model.discriminator, test, samples)
             written.append("discriminator.png")
     else:
-        data_l = test.reshape(-1, *lattice_shape(experiment.ising_size))
-        model_l = samples.reshape(-1, *lattice_shape(experiment.ising_size))
+        data_l = lattices_from_sites(test, experiment.ising_size)
+        model_l = lattices_from_sites(samples, experiment.ising_size)
         plots.ising_histograms(
             path / "ising_histograms.png",
             {"energy": energy_per_site(data_l), "magnetization": magnetization(data_l)},
@@ -460,7 +460,7 @@ def _plots(
             codes = codes[0] if isinstance(codes, tuple) else codes
         if experiment.is_ising:
             color, label = (
-                magnetization(test.reshape(-1, *lattice_shape(experiment.ising_size))),
+                magnetization(lattices_from_sites(test, experiment.ising_size)),
                 "magnetization",
             )
         else:

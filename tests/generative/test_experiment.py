@@ -8,7 +8,7 @@ import math
 import pytest
 import torch
 
-from qgen.datasets.ising import energy_per_site, magnetization
+from qgen.datasets.ising import energy_per_site, lattices_from_sites, magnetization
 from qgen.generative.autoencoders import Autoencoder, VariationalAutoencoder
 from qgen.generative.experiment import (
     ISING_CHAINS,
@@ -41,7 +41,7 @@ def test_ising_data_error_bars_come_from_per_chain_means():
     )
     assert torch.equal(held_out_chains(experiment), torch.arange(1024) % ISING_CHAINS)
     summary = run_experiment(experiment, plots=False)
-    test = split_data(experiment)[2].reshape(-1, 4, 4)
+    test = lattices_from_sites(split_data(experiment)[2], "4x4")
     data = summary["ising"]["data"]
     assert data["independent_chains"] == ISING_CHAINS
     for key, values in (
