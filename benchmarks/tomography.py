@@ -44,7 +44,6 @@ from qgen.models.amplitude_phase_rbm import AmplitudePhaseRBM
 from qgen.models.registry import build_model
 from qgen.operators.hamiltonians import transverse_field_ising
 from qgen.tomography.bases import pairwise_bases
-from qgen.tomography.data import MeasurementData, load_measurements
 from qgen.tomography.estimators import (
     exact_values,
     fidelity,
@@ -52,6 +51,8 @@ from qgen.tomography.estimators import (
     renyi2_curve,
     state_vector,
 )
+from qgen.tomography.files import load_measurements
+from qgen.tomography.measurements import MeasurementData
 from qgen.tomography.training import TomographyTrainer
 from qgen.tomography.workflow import sample_model
 

@@ -25,7 +25,7 @@ import torch
 from qgen.exact import sample_measurements
 from qgen.exact.named_states import w_state_with_phases
 from qgen.tomography.bases import pairwise_bases
-from qgen.tomography.data import MeasurementData
+from qgen.tomography.measurements import MeasurementData
 from qgen.tomography.rotations import basis_codes, log_probabilities
 
 SCHEDULES = {"exact": [0.0], "annealed": [0.9, 0.7, 0.5, 0.3, 0.15, 0.05, 0.0]}

@@ -26,8 +26,9 @@ from qgen.options import Options, option
 from qgen.reference import ground_state_of
 from qgen.system import System
 from qgen.tomography.bases import load_basis_list, pairwise_bases
-from qgen.tomography.data import measure, refuse_existing_dataset, save_dataset
 from qgen.tomography.estimators import exact_values
+from qgen.tomography.files import refuse_existing_dataset, save_dataset
+from qgen.tomography.measurements import measure
 
 __all__ = ["COMMAND", "MeasurementOptions", "parse_bases"]
 

@@ -7,14 +7,6 @@ was never measured.
 """
 
 from qgen.tomography.bases import load_basis_list, pairwise_bases, z_basis
-from qgen.tomography.data import (
-    MeasurementData,
-    load_density_matrix,
-    load_measurements,
-    load_psi,
-    save_measurements,
-    save_psi,
-)
 from qgen.tomography.estimators import (
     ExactWaveFunction,
     correlator,
@@ -27,7 +19,15 @@ from qgen.tomography.estimators import (
     state_vector,
     swap_values,
 )
+from qgen.tomography.files import (
+    load_density_matrix,
+    load_measurements,
+    load_psi,
+    save_measurements,
+    save_psi,
+)
 from qgen.tomography.losses import negative_log_likelihood
+from qgen.tomography.measurements import MeasurementData
 from qgen.tomography.rotations import log_amplitudes, log_probabilities
 from qgen.tomography.training import TomographyTrainer
 from qgen.tomography.workflow import TomographyOptions, run_tomography

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from qgen.errors import DataError
-from qgen.tomography.data import _read_letter_rows
+from qgen.tomography.files import _read_letter_rows
 
 __all__ = ["load_basis_list", "pairwise_bases", "z_basis"]
 

@@ -27,9 +27,10 @@ from qgen.models.autoregressive import AutoregressiveModel, ones_for_magnetizati
 from qgen.models.registry import MODELS, build_model
 from qgen.options import Options, option
 from qgen.runs import RunDirectory
-from qgen.tomography.data import MeasurementData, load_measurements
 from qgen.tomography.estimators import exact_values, fidelity, magnetization, renyi2_curve
+from qgen.tomography.files import load_measurements
 from qgen.tomography.losses import MAX_EXACT_SITES
+from qgen.tomography.measurements import MeasurementData
 from qgen.tomography.training import METHODS, TomographyTrainer
 from qgen.workflow import Plan, execute, log_to_stderr
 

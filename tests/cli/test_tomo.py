@@ -12,7 +12,8 @@ from qgen.exact import ground_state, renyi_entropy, sample_measurements
 from qgen.lattice import Chain
 from qgen.operators.hamiltonians import transverse_field_ising
 from qgen.runs import RunDirectory
-from qgen.tomography.data import MeasurementData, save_measurements
+from qgen.tomography.files import save_measurements
+from qgen.tomography.measurements import MeasurementData
 
 FAST = ["--no-progress", "--estimate-samples", "2000", "--batch-size", "200"]
 

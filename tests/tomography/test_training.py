@@ -207,7 +207,7 @@ def test_complex_rbm_on_qucumber_tutorial_2() -> None:
     """QuCumber's complex two-qubit data (1000 samples in ZZ, XZ, ZX, YZ, ZY): the fidelity
     of the amplitude + phase RBM reaches 0.99 (QuCumber reports 0.9928). The sampling
     bound is ~(15 free outcome frequencies)/(4 · 1000) ≈ 0.004 of infidelity."""
-    from qgen.tomography.data import load_measurements
+    from qgen.tomography.files import load_measurements
 
     folder = DATA / "tutorial2"
     data = load_measurements(

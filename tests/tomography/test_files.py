@@ -22,12 +22,8 @@ from qgen.hilbert import configs_to_indices
 from qgen.operators.observables import correlation
 from qgen.system import System
 from qgen.tomography import MeasurementData, load_measurements, load_psi, save_measurements
-from qgen.tomography.data import (
-    load_density_matrix,
-    measure,
-    refuse_existing_dataset,
-    save_dataset,
-)
+from qgen.tomography.files import load_density_matrix, refuse_existing_dataset, save_dataset
+from qgen.tomography.measurements import measure
 
 QUCUMBER = Path(__file__).resolve().parents[3] / "shared" / "data" / "qucumber"
 needs_qucumber = pytest.mark.skipif(
@@ -494,3 +490,17 @@ def test_bad_data_set_directories(tmp_path):
         load_measurements(tmp_path, bases=tmp_path / "b.txt")
     with pytest.raises(DataError, match="already holds a data set"):
         refuse_existing_dataset(tmp_path)
+
+
+@pytest.mark.parametrize("name", ["/etc/passwd", "../outside.npz", "sub/../../outside.npz"])
+def test_a_data_set_names_only_files_inside_its_directory(tmp_path, name):
+    psi = np.array([1, 0, 0, 1]) / np.sqrt(2)
+    outside = tmp_path / "outside.npz"
+    save_measurements(measure(psi, ["ZZ"], 10), outside)
+    directory = tmp_path / "set"
+    save_dataset(measure(psi, ["ZZ"], 10), directory)
+    description = json.loads((directory / "dataset.json").read_text())
+    description["files"]["measurements"] = name
+    (directory / "dataset.json").write_text(json.dumps(description))
+    with pytest.raises(DataError, match="lies outside it"):
+        load_measurements(directory)
