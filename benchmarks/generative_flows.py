@@ -82,7 +82,7 @@ def main() -> None:
                 "epochs": summary["epochs_run"],
                 "best_epoch": summary["best_epoch"],
                 "seconds": summary["seconds"],
-                "out": summary.get("out"),
+                "out": summary.get("run_directory"),
             }
             emit(record)
 

@@ -93,10 +93,10 @@ def main() -> None:
             "halves_baseline_std": summary["energy_distance"]["halves_baseline_std"],
             "epochs": summary["epochs_run"],
             "seconds": summary["seconds"],
-            "out": summary.get("out"),
+            "out": summary.get("run_directory"),
         }
-        if summary.get("out"):
-            samples = torch.load(Path(summary["out"]) / "samples.pt", weights_only=True)
+        if summary.get("run_directory"):
+            samples = torch.load(Path(summary["run_directory"]) / "samples.pt", weights_only=True)
             model_lattices = lattices_from_sites(samples, args.size)
             record["w1_energy"] = wasserstein_1d(
                 energy_per_site(data_lattices), energy_per_site(model_lattices)

@@ -187,7 +187,7 @@ class RunDirectory:
             if leftovers:
                 raise RunDirectoryError(
                     f"run directory {self.path} already holds a run ({', '.join(leftovers)}); "
-                    "pass --resume to continue it or choose another --out"
+                    "resume it (qgen --resume) or choose another directory"
                 )
             self.path.mkdir(parents=True, exist_ok=True)
 

@@ -56,7 +56,11 @@ class RunOptions(Options):
         False, "continue the run in --out with its stored settings", group="run", negatable=False
     )
     threads: int | None = option(
-        None, "torch CPU threads", minimum=1, group="run", default_help="torch's choice"
+        None,
+        "torch CPU threads",
+        minimum=1,
+        group="run",
+        default_help="1 for ebm and generative (small models), else torch's choice",
     )
     progress: bool | None = option(
         None, "draw a progress bar", group="run", default_help="only on a terminal"
@@ -128,6 +132,7 @@ def execute(
     ]
     if resume and out is None:
         raise ConfigError("resuming needs the run directory to continue (out)")
+    began = time.perf_counter()
     run_dir = None if out is None else RunDirectory(out, resume=resume)
     if run_dir is not None:
         run_dir.check_config(config, resumable)
@@ -154,6 +159,7 @@ def execute(
         **plan.summarize(history),
         "seconds_this_session": seconds,
         "steps_this_session": len(records),
+        "seconds": time.perf_counter() - began,
         "config": {name: dict(table) for name, table in config.items()},
         "run_directory": None if run_dir is None else str(run_dir.path),
     }

@@ -21,4 +21,5 @@ COMMAND = Command(
         "ebm", run_ebm, lambda options: f"ebm-{options.size}-T{options.temperature:g}"
     ),
     report=print_json,
+    default_threads=1,
 )

@@ -21,4 +21,5 @@ COMMAND = Command(
         lambda options: f"generative-{options.model}-{options.dataset}",
     ),
     report=print_json,
+    default_threads=1,
 )

@@ -46,10 +46,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = args.command
     try:
         inputs = command.gather(args)
-        if inputs.run.threads is not None:
+        threads = inputs.run.threads or command.default_threads
+        if threads is not None:
             import torch
 
-            torch.set_num_threads(inputs.run.threads)
+            torch.set_num_threads(threads)
         result = command.handler(inputs)
     except QgenError as error:
         print(f"qgen {command.name}: error: {error}", file=sys.stderr)

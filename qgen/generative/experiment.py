@@ -99,7 +99,15 @@ class GenerativeOptions(Options):
         inclusive=False,
         flags=("--lr", "--learning-rate"),
         group="training",
-        default_help="1e-3, 2e-4 for GANs",
+        default_help="1e-3; 5e-4 for WGAN-GP",
+    )
+    early_stopping: bool | None = option(
+        None,
+        "stop after --patience epochs without a better held-out score",
+        group="training",
+        default_help="on, but off for GANs, whose held-out energy distance is too noisy to "
+        "stop on (it stopped runs at epoch 23-33 with 90-92% of samples near a mode, "
+        "against 97-99% after 100 epochs)",
     )
     patience: int | None = option(
         20,
@@ -178,6 +186,11 @@ class GenerativeOptions(Options):
         return self.dataset == "ising"
 
     @property
+    def stops_early(self) -> bool:
+        """``early_stopping``, resolved: on but for GANs."""
+        return self.model != "gan" if self.early_stopping is None else self.early_stopping
+
+    @property
     def ising_size(self) -> str:
         return self.size or "16x16"
 
@@ -229,7 +242,7 @@ def _trainer(
     e = experiment
     schedule: dict[str, Any] = {
         "batch_size": e.batch_size,
-        "patience": e.patience,
+        "patience": e.patience if e.stops_early else None,
         "min_epochs": e.min_epochs,
         "smoothing": e.smoothing,
         "cosine": e.epochs if e.cosine else None,
@@ -256,7 +269,14 @@ def _trainer(
             loss = e.gan_loss or "nonsaturating"
             gan = GAN(features, e.latent or 8, e.hidden, 3, loss, output)
             steps = 5 if loss == "wgan-gp" else 1
-            return GANTrainer(gan, train, valid, lr=e.lr or 2e-4, critic_steps=steps, **schedule)
+            return GANTrainer(
+                gan,
+                train,
+                valid,
+                lr=e.lr or (5e-4 if loss == "wgan-gp" else 1e-3),
+                critic_steps=steps,
+                **schedule,
+            )
         likelihood = "bernoulli" if e.is_ising else "gaussian"
         latent = e.latent or 2
         kind = VariationalAutoencoder if e.model == "vae" else Autoencoder

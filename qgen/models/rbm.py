@@ -303,7 +303,7 @@ class SymmetricRBM(_RBMBase):
         if translations.shape[0] < 2:
             raise ModelError(
                 f"the symmetric RBM shares weights over lattice translations, but "
-                f"{lattice!r} has no periodic direction; use --model rbm"
+                f"{lattice!r} has no periodic direction; use the plain RBM ('rbm')"
             )
         # Inverse permutations: σ_{T(i)} for site i under translation T is spins[:, inv[T]].
         inverse = np.argsort(translations, axis=1)

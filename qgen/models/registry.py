@@ -197,7 +197,7 @@ def build_model(
         return model
     if not spec.autoregressive:
         raise ModelError(
-            f"--symmetry and --spin-flip average autoregressive models; for {name!r} use "
+            f"symmetry and spin_flip average autoregressive models; for {name!r} use "
             "the translation-symmetric RBM ('symmetric-rbm') instead"
         )
     groups = {
