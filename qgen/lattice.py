@@ -30,6 +30,7 @@ import numpy as np
 
 from qgen.errors import LatticeError
 from qgen.registry import Registry
+from qgen.validation import require_int
 
 __all__ = [
     "LATTICES",
@@ -70,10 +71,9 @@ class Lattice:
             self.name = name
         extent = tuple(extent)
         for length in extent:
-            if isinstance(length, bool) or not isinstance(length, int | np.integer) or length < 1:
-                raise LatticeError(
-                    f"{self.name} lattice: expected positive integer lengths, got {extent!r}"
-                )
+            require_int(
+                length, f"{self.name} lattice lengths {extent!r}", minimum=1, error=LatticeError
+            )
         self.extent: tuple[int, ...] = tuple(int(length) for length in extent)
         if isinstance(periodic, bool | np.bool_):
             self.periodic: tuple[bool, ...] = (bool(periodic),) * len(self.extent)

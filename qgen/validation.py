@@ -18,6 +18,7 @@ qgen.errors.ConfigError: samples: expected an integer ≥ 1, got 0
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable
 from typing import Any
 
@@ -63,8 +64,9 @@ def require_int(
 ) -> int:
     """``value`` as an ``int`` in ``[minimum, maximum]`` (bools are refused: ``True`` is
     not a count)."""
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise expected(name, _with_range("an integer", minimum, maximum), value, error)
+    value = int(value)
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
         raise expected(name, _with_range("an integer", minimum, maximum), value, error)
     return int(value)

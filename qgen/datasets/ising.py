@@ -30,6 +30,7 @@ import torch
 
 from qgen.errors import DataError, QgenError
 from qgen.lattice import Square, parse_size
+from qgen.validation import require_int
 
 __all__ = [
     "CRITICAL_TEMPERATURE",
@@ -177,8 +178,7 @@ class _Chains:
         coupling: float = 1.0,
         generator: torch.Generator | None = None,
     ) -> None:
-        if isinstance(n_chains, bool) or not isinstance(n_chains, int) or n_chains < 1:
-            raise DataError(f"expected a positive number of chains, got {n_chains!r}")
+        require_int(n_chains, "number of chains", minimum=1, error=DataError)
         self.shape = lattice_shape(size)
         self.temperature = _check_temperature(temperature)
         self.coupling = float(coupling)
@@ -322,8 +322,7 @@ def sample_ising(
     """
     if method not in ("metropolis", "wolff", "hybrid"):
         raise DataError(f"unknown Ising method {method!r}; expected metropolis, wolff or hybrid")
-    if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 1:
-        raise DataError(f"expected a positive number of samples, got {n_samples!r}")
+    require_int(n_samples, "number of samples", minimum=1, error=DataError)
     chains = min(n_samples, 512) if n_chains is None else n_chains
     generator = torch.Generator().manual_seed(seed)
     local = CheckerboardMetropolis(size, temperature, chains, coupling, generator)

@@ -30,6 +30,7 @@ import torch
 
 from qgen.datasets.base import check_samples
 from qgen.errors import DataError
+from qgen.validation import require_int
 
 __all__ = [
     "TOY_DENSITIES",
@@ -67,8 +68,7 @@ class ToyDensity:
         dtype: torch.dtype = torch.float32,
     ) -> torch.Tensor:
         """``n`` independent samples, shape ``(n, 2)``, drawn with ``generator``."""
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise DataError(f"expected a positive number of samples, got {n!r}")
+        require_int(n, "number of samples", minimum=1, error=DataError)
         return self._sample(n, generator).to(dtype)
 
     def _sample(self, n: int, generator: torch.Generator | None) -> torch.Tensor:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import torch
 
 from qgen.errors import DataError
+from qgen.validation import require_int
 
 __all__ = ["IsingThermodynamics", "ising_thermodynamics"]
 
@@ -80,8 +81,7 @@ def ising_thermodynamics(length: int, temperature: float) -> IsingThermodynamics
     >>> round(t.entropy, 6), round(t.energy_per_site, 6)
     (0.693147, -2.0)
     """
-    if isinstance(length, bool) or not isinstance(length, int) or length < 2:
-        raise DataError(f"expected a lattice length ≥ 2, got {length!r}")
+    require_int(length, "lattice length", minimum=2, error=DataError)
     if (
         not isinstance(temperature, int | float)
         or not math.isfinite(temperature)

@@ -198,7 +198,7 @@ class ContrastiveDivergence(Driver):
 
 def tie_biases(model: BernoulliRBM) -> None:
     r"""Set :math:`a = -\tfrac12 W^\top \mathbf 1`, :math:`b = -\tfrac12 W \mathbf 1`, which
-    makes :math:`p(v) = p(\mathbf 1 - v)` exactly (see :class:`CDConfig`)."""
+    makes :math:`p(v) = p(\mathbf 1 - v)` exactly (see :class:`ContrastiveDivergence`)."""
     with torch.no_grad():
         model.visible_bias.copy_(-0.5 * model.weights.sum(0))
         model.hidden_bias.copy_(-0.5 * model.weights.sum(1))

@@ -24,9 +24,10 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as sla
 
 from qgen._memory import check_memory
-from qgen.errors import QgenError
+from qgen.errors import HilbertError, QgenError
 from qgen.hilbert import MagnetizationSector, as_sector
 from qgen.operators.pauli import PauliSum
+from qgen.validation import require_int
 
 __all__ = ["Spectrum", "diagonalize", "ground_state"]
 
@@ -160,8 +161,13 @@ def diagonalize(
         raise QgenError(f"expected a method in {METHODS}, got {method!r}")
     resolved = as_sector(sector, hamiltonian.n_sites)
     dimension = (1 << hamiltonian.n_sites) if resolved is None else resolved.dimension
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= dimension:
-        raise QgenError(f"expected k between 1 and the dimension {dimension}, got {k!r}")
+    require_int(
+        k,
+        "k (number of eigenpairs)",
+        minimum=1,
+        maximum=dimension,
+        error=HilbertError,
+    )
     if method == "auto":
         method = "full" if dimension <= _DENSE_DIMENSION or k >= dimension - 1 else "lanczos"
     if method == "lanczos" and k >= dimension - 1:

@@ -31,6 +31,7 @@ import torch
 from qgen.errors import HilbertError
 from qgen.exact.states import _as_state
 from qgen.hilbert import indices_to_configs
+from qgen.validation import require_int
 
 __all__ = [
     "BASIS_ROTATIONS",
@@ -109,8 +110,7 @@ def sample_measurements(
     basis_list = [bases] if isinstance(bases, str) else list(bases)
     if not basis_list:
         raise HilbertError("expected at least one measurement basis, got none")
-    if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 1:
-        raise HilbertError(f"expected a positive number of samples, got {n_samples!r}")
+    require_int(n_samples, "number of samples", minimum=1, error=HilbertError)
     if isinstance(seed, torch.Generator):
         generator = seed
     else:

@@ -24,6 +24,7 @@ import numpy as np
 
 from qgen.errors import DataError
 from qgen.registry import Registry
+from qgen.validation import require_int
 
 __all__ = [
     "PRODUCT_LETTERS",
@@ -52,8 +53,7 @@ r"""Single-site states of :func:`product_state`: ``0`` = :math:`|{\uparrow}\rang
 
 
 def _check_sites(n_sites: int, least: int = 1) -> int:
-    if isinstance(n_sites, bool) or not isinstance(n_sites, int | np.integer) or n_sites < least:
-        raise DataError(f"expected a number of sites >= {least}, got {n_sites!r}")
+    n_sites = require_int(n_sites, "number of sites", minimum=least, error=DataError)
     if n_sites > 30:
         raise DataError(f"refusing to build a state vector of 2^{n_sites} amplitudes")
     return int(n_sites)

@@ -18,6 +18,7 @@ import torch
 
 from qgen.datasets.base import check_samples
 from qgen.errors import DataError
+from qgen.validation import require_float
 
 __all__ = ["ModeCoverage", "energy_distance", "energy_distance_baseline", "mode_coverage"]
 
@@ -93,10 +94,7 @@ def mode_coverage(
             report no sample near any mode), or samples and centres of different dimension.
     """
     for name, value in (("width", width), ("n_widths", n_widths)):
-        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-            raise DataError(f"mode coverage: expected a positive {name}, got {value!r}")
-        if not math.isfinite(value):
-            raise DataError(f"mode coverage: expected a finite {name}, got {value!r}")
+        require_float(value, f"mode coverage {name}", minimum=0.0, inclusive=False, error=DataError)
     samples = check_samples(samples, dim=centers.shape[1], name="samples").to(torch.float64)
     distances = torch.cdist(samples, centers.to(torch.float64))
     nearest = distances.min(dim=1)

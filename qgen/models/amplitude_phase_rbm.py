@@ -35,6 +35,7 @@ from torch import nn
 
 from qgen.errors import ModelError
 from qgen.models.bernoulli_rbm import MAX_ENUMERATED_UNITS, BernoulliRBM
+from qgen.validation import require_int
 
 __all__ = ["AmplitudePhaseRBM"]
 
@@ -68,8 +69,7 @@ class AmplitudePhaseRBM(nn.Module):
         generator: torch.Generator | None = None,
     ) -> None:
         super().__init__()
-        if isinstance(n_sites, bool) or not isinstance(n_sites, int) or n_sites < 1:
-            raise ModelError(f"expected a positive number of sites, got {n_sites!r}")
+        require_int(n_sites, "number of sites", minimum=1, error=ModelError)
         std = 1.0 / math.sqrt(n_sites) if weight_std is None else weight_std
         self.n_sites = n_sites
         self.amplitude = BernoulliRBM(n_sites, n_hidden, dtype, weight_std=std, generator=generator)

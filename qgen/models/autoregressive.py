@@ -42,6 +42,7 @@ import torch
 from torch import nn
 
 from qgen.errors import ModelError
+from qgen.validation import require_int
 
 __all__ = ["AutoregressiveModel", "ones_for_magnetization"]
 
@@ -125,10 +126,8 @@ class AutoregressiveModel(nn.Module):
         dtype: torch.dtype = torch.float32,
     ) -> None:
         super().__init__()
-        if isinstance(n_sites, bool) or not isinstance(n_sites, int) or n_sites < 1:
-            raise ModelError(f"expected a positive number of sites, got {n_sites!r}")
-        if isinstance(local_dim, bool) or not isinstance(local_dim, int) or local_dim < 2:
-            raise ModelError(f"expected a local dimension >= 2, got {local_dim!r}")
+        require_int(n_sites, "number of sites", minimum=1, error=ModelError)
+        require_int(local_dim, "local_dim", minimum=2, error=ModelError)
         if not isinstance(patch_size, int) or patch_size < 1 or n_sites % patch_size:
             raise ModelError(
                 f"expected a patch size that divides the {n_sites} sites, got {patch_size!r}"
@@ -428,8 +427,7 @@ class AutoregressiveModel(nn.Module):
                 cache); ``False`` recomputes the full pass for every token (a reference
                 for tests and benchmarks; same distribution, more work).
         """
-        if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 1:
-            raise ModelError(f"expected a positive number of samples, got {n_samples!r}")
+        require_int(n_samples, "number of samples", minimum=1, error=ModelError)
         device = torch.device(device) if device is not None else self.amplitude_head.weight.device
         tokens = torch.zeros(n_samples, self.n_tokens, dtype=torch.long, device=device)
         if incremental and type(self)._step is not AutoregressiveModel._step:

@@ -32,6 +32,7 @@ from torch import nn
 from torch.nn import functional
 
 from qgen.errors import ModelError
+from qgen.validation import require_int
 
 __all__ = ["MAX_ENUMERATED_UNITS", "BernoulliRBM"]
 
@@ -42,9 +43,7 @@ _CHUNK = 1 << 14  # states enumerated per tensor operation
 
 
 def _check_count(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ModelError(f"expected a positive integer number of {name}, got {value!r}")
-    return value
+    return require_int(value, f"number of {name}", minimum=1, error=ModelError)
 
 
 def _bits(start: int, stop: int, n: int, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
@@ -185,8 +184,7 @@ class BernoulliRBM(nn.Module):
         Returns a tensor ``(n, N)`` of the model's dtype holding 0 and 1.
         """
         n = _check_count(n, "samples")
-        if isinstance(n_steps, bool) or not isinstance(n_steps, int) or n_steps < 0:
-            raise ModelError(f"expected a number of Gibbs steps ≥ 0, got {n_steps!r}")
+        require_int(n_steps, "number of Gibbs steps", minimum=0, error=ModelError)
         if initial is None:
             half = torch.full((n, self.n_visible), 0.5, dtype=self.dtype, device=self.device)
             v = torch.bernoulli(half, generator=generator)

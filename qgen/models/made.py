@@ -17,6 +17,7 @@ from qgen.errors import ModelError
 from qgen.models.autoregressive import AutoregressiveModel
 from qgen.models.layer_jacobian import LayerwiseJacobian
 from qgen.models.masked import MaskedNetwork
+from qgen.validation import require_int
 
 __all__ = ["MADE"]
 
@@ -42,8 +43,7 @@ class MADE(LayerwiseJacobian, AutoregressiveModel):
         **options: Any,
     ) -> None:
         for name, value in (("hidden", hidden), ("layers", layers), ("features", features)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ModelError(f"expected a positive integer {name}, got {value!r}")
+            require_int(value, name, minimum=1, error=ModelError)
         super().__init__(n_sites, features, **options)
         tokens, vocabulary = self.n_tokens, self.vocabulary
         if tokens > 1 and hidden < tokens - 1:

@@ -37,6 +37,7 @@ from torch import nn
 
 from qgen.errors import ModelError
 from qgen.lattice import Lattice
+from qgen.validation import require_float, require_int
 
 __all__ = ["RBM", "RBMForm", "SymmetricRBM", "log_cosh"]
 
@@ -82,9 +83,9 @@ def _spins(x: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
 
 
 def _check_alpha(alpha: float) -> float:
-    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not alpha > 0:
-        raise ModelError(f"expected a hidden-unit density alpha > 0, got {alpha!r}")
-    return float(alpha)
+    return require_float(
+        alpha, "alpha (hidden units per site)", minimum=0.0, inclusive=False, error=ModelError
+    )
 
 
 def _complex_view(parameter: torch.Tensor, is_complex: bool) -> torch.Tensor:
@@ -133,8 +134,7 @@ class _RBMBase(nn.Module):
 
     def __init__(self, n_sites: int, is_complex: bool, dtype: torch.dtype) -> None:
         super().__init__()
-        if isinstance(n_sites, bool) or not isinstance(n_sites, int) or n_sites < 1:
-            raise ModelError(f"expected a positive number of sites, got {n_sites!r}")
+        require_int(n_sites, "number of sites", minimum=1, error=ModelError)
         if dtype not in (torch.float32, torch.float64):
             raise ModelError(f"expected dtype float32 or float64, got {dtype}")
         self.n_sites = n_sites

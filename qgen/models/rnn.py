@@ -22,6 +22,7 @@ from torch import nn
 
 from qgen.errors import ModelError
 from qgen.models.autoregressive import AutoregressiveModel
+from qgen.validation import require_int
 
 __all__ = ["RNN", "GRUCell"]
 
@@ -109,10 +110,8 @@ class RNN(AutoregressiveModel):
         order: Sequence[int] | None = None,
         **options: object,
     ) -> None:
-        if isinstance(hidden, bool) or not isinstance(hidden, int) or hidden < 1:
-            raise ModelError(f"expected a positive number of hidden units, got {hidden!r}")
-        if isinstance(layers, bool) or not isinstance(layers, int) or layers < 1:
-            raise ModelError(f"expected a positive number of layers, got {layers!r}")
+        require_int(hidden, "hidden", minimum=1, error=ModelError)
+        require_int(layers, "layers", minimum=1, error=ModelError)
         super().__init__(n_sites, hidden, order=order, **options)  # type: ignore[arg-type]
         dtype = self.dtype
         self.hidden = hidden

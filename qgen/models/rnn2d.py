@@ -25,6 +25,7 @@ from qgen.errors import ModelError
 from qgen.lattice import Lattice, Square
 from qgen.models.autoregressive import AutoregressiveModel
 from qgen.models.layer_jacobian import LayerwiseJacobian
+from qgen.validation import require_int
 
 __all__ = ["RNN2D"]
 
@@ -89,10 +90,8 @@ class RNN2D(LayerwiseJacobian, AutoregressiveModel):
             if len(shape) != 2 or min(shape) < 1:
                 raise ModelError(f"the 2D RNN needs a size (lx, ly), got {shape}")
             lx, ly = int(shape[0]), int(shape[1])
-        if isinstance(hidden, bool) or not isinstance(hidden, int) or hidden < 1:
-            raise ModelError(f"expected a positive number of hidden units, got {hidden!r}")
-        if isinstance(layers, bool) or not isinstance(layers, int) or layers < 1:
-            raise ModelError(f"expected a positive number of layers, got {layers!r}")
+        require_int(hidden, "hidden", minimum=1, error=ModelError)
+        require_int(layers, "layers", minimum=1, error=ModelError)
         if options.get("patch_size", 1) != 1:
             raise ModelError("the 2D RNN reads one site per step; patches need the Transformer")
         path = [int(site) for site in Square(lx, ly, periodic=False).ordering("snake")]

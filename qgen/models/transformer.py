@@ -29,6 +29,7 @@ from torch import nn
 from qgen.errors import ModelError
 from qgen.models.autoregressive import AutoregressiveModel
 from qgen.models.layer_jacobian import LayerwiseJacobian
+from qgen.validation import require_int
 
 __all__ = ["Transformer"]
 
@@ -120,8 +121,7 @@ class Transformer(LayerwiseJacobian, AutoregressiveModel):
         **options: Any,
     ) -> None:
         for name, value in (("width", width), ("layers", layers), ("heads", heads)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ModelError(f"expected a positive integer {name}, got {value!r}")
+            require_int(value, name, minimum=1, error=ModelError)
         if width % heads:
             raise ModelError(f"expected a width divisible by heads={heads}, got {width}")
         if shape is not None:

@@ -50,6 +50,7 @@ from qgen.hilbert import (
     configs_to_indices,
     popcount,
 )
+from qgen.validation import require_int
 
 __all__ = ["PauliSum", "pauli"]
 
@@ -195,11 +196,7 @@ class PauliSum:
                     f"{len(coeffs)} coefficients"
                 )
         if n_sites is not None:
-            if isinstance(n_sites, bool) or not isinstance(n_sites, int | np.integer):
-                raise OperatorError(f"expected a positive number of sites, got {n_sites!r}")
-            n_sites = int(n_sites)
-            if n_sites < 1:
-                raise OperatorError(f"expected a positive number of sites, got {n_sites!r}")
+            n_sites = require_int(n_sites, "number of sites", minimum=1, error=OperatorError)
         parsed = [_parse_label(s, n_sites) for s in strings]
         if n_sites is None:
             if not parsed:
@@ -395,8 +392,7 @@ class PauliSum:
         return PauliSum._from_arrays(n, x.reshape(-1, n), z.reshape(-1, n), coeffs.ravel())
 
     def __pow__(self, exponent: int) -> PauliSum:
-        if isinstance(exponent, bool) or not isinstance(exponent, int) or exponent < 0:
-            raise OperatorError(f"expected a non-negative integer power, got {exponent!r}")
+        require_int(exponent, "power", minimum=0, error=OperatorError)
         result = PauliSum.identity(self.n_sites)
         for _ in range(exponent):
             result = result @ self

@@ -47,6 +47,7 @@ from qgen.models.rbm import RBMForm
 from qgen.registry import Registry
 from qgen.sampling.rbm_sweep import rbm_sweep
 from qgen.sampling.samplers import _check_count
+from qgen.validation import require_int
 
 __all__ = ["RULES", "MetropolisRule", "MetropolisSampler"]
 
@@ -86,9 +87,7 @@ RULES.register(
 
 
 def _positive_int(name: str, value: object, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise SamplerError(f"expected an integer {name} >= {minimum}, got {value!r}")
-    return value
+    return require_int(value, name, minimum=minimum, error=SamplerError)
 
 
 class MetropolisSampler:

@@ -24,6 +24,7 @@ from torch import nn
 from qgen._memory import check_memory
 from qgen.errors import SamplerError
 from qgen.hilbert import MagnetizationSector, all_configs
+from qgen.validation import require_int
 
 __all__ = ["AutoregressiveSampler", "ExactSampler", "Sampler"]
 
@@ -45,8 +46,7 @@ class Sampler(Protocol):
 
 
 def _check_count(n_samples: int) -> None:
-    if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 1:
-        raise SamplerError(f"expected a positive number of samples, got {n_samples!r}")
+    require_int(n_samples, "number of samples", minimum=1, error=SamplerError)
 
 
 class AutoregressiveSampler:

@@ -14,20 +14,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from qgen.errors import DataError
 from qgen.tomography.files import _read_letter_rows
+from qgen.validation import require_int
 
 __all__ = ["load_basis_list", "pairwise_bases", "z_basis"]
 
 
 def _check_sites(n_sites: int, least: int = 1) -> int:
-    if isinstance(n_sites, bool) or not isinstance(n_sites, int | np.integer) or n_sites < least:
-        raise DataError(f"expected a number of sites >= {least}, got {n_sites!r}")
-    if n_sites > 30:
-        raise DataError(f"refusing to build a state vector of 2^{n_sites} amplitudes")
-    return int(n_sites)
+    return require_int(n_sites, "number of sites", minimum=least, error=DataError)
 
 
 def z_basis(n_sites: int) -> list[str]:

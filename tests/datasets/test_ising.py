@@ -114,7 +114,9 @@ def test_configs_round_trip():
     ("call", "match"),
     [
         pytest.param(lambda: sample_ising(8, -1.0, 4), "positive finite temperature", id="T"),
-        pytest.param(lambda: sample_ising(8, 2.0, 0), "positive number of samples", id="n"),
+        pytest.param(
+            lambda: sample_ising(8, 2.0, 0), "number of samples: expected an integer ≥ 1", id="n"
+        ),
         pytest.param(lambda: sample_ising(8, 2.0, 4, method="heatbath"), "unknown", id="method"),
         pytest.param(lambda: sample_ising("3x4x5", 2.0, 4), "16x16", id="size"),
         pytest.param(lambda: CheckerboardMetropolis(5, 2.0, 2), "even lengths", id="odd"),

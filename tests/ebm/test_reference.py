@@ -44,7 +44,7 @@ def test_limits():
 
 
 def test_bad_input():
-    with pytest.raises(DataError, match="lattice length ≥ 2, got 1"):
+    with pytest.raises(DataError, match="lattice length: expected an integer ≥ 2, got 1"):
         ising_thermodynamics(1, 2.0)
     with pytest.raises(DataError, match=r"positive finite temperature, got -1\.0"):
         ising_thermodynamics(4, -1.0)

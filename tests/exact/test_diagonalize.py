@@ -92,12 +92,15 @@ def test_without_states():
             id="not-conserved",
         ),
         pytest.param(
-            lambda: diagonalize(heisenberg(Chain(4)), k=0), QgenError, "expected k", id="k-zero"
+            lambda: diagonalize(heisenberg(Chain(4)), k=0),
+            HilbertError,
+            r"k \(number of eigenpairs\): expected an integer in \[1, 16\], got 0",
+            id="k-zero",
         ),
         pytest.param(
             lambda: diagonalize(heisenberg(Chain(4)), k=17),
-            QgenError,
-            "expected k",
+            HilbertError,
+            "got 17",
             id="k-too-large",
         ),
         pytest.param(

@@ -77,7 +77,7 @@ def test_seeds_reproduce_and_bases_stack():
         pytest.param("XQZ", 5, "letters from X, Y, Z", id="letter"),
         pytest.param("XZ", 5, "3 letters", id="length"),
         pytest.param([], 5, "at least one", id="empty"),
-        pytest.param("ZZZ", 0, "positive number", id="zero-samples"),
+        pytest.param("ZZZ", 0, "number of samples: expected an integer ≥ 1", id="zero-samples"),
     ],
 )
 def test_bad_bases_are_refused(bases, n_samples, match):

@@ -140,7 +140,9 @@ def test_ground_state_in_a_sector():
         pytest.param(lambda: product_state("01x"), r"got \['x'\]", id="letter"),
         pytest.param(lambda: product_state("01", 3), "expected 3 letters", id="length"),
         pytest.param(lambda: product_state(""), "expected a string", id="empty"),
-        pytest.param(lambda: ghz_state(1), "number of sites >= 2", id="ghz-1"),
+        pytest.param(
+            lambda: ghz_state(1), "number of sites: expected an integer ≥ 2, got 1", id="ghz-1"
+        ),
         pytest.param(lambda: w_state(40), "refusing", id="too-big"),
         pytest.param(lambda: pairwise_bases(4, "XQ"), "pair letters", id="pair-letters"),
     ],

@@ -54,11 +54,23 @@ def test_bad_input():
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        pytest.param({"width": 0.0}, "positive width, got 0.0", id="width-zero"),
-        pytest.param({"width": -0.25}, "positive width, got -0.25", id="width-negative"),
-        pytest.param({"width": float("nan")}, "positive width", id="width-nan"),
-        pytest.param({"width": float("inf")}, "finite width", id="width-inf"),
-        pytest.param({"width": 0.25, "n_widths": 0.0}, "positive n_widths", id="n-widths"),
+        pytest.param(
+            {"width": 0.0}, "width: expected a finite number > 0, got 0.0", id="width-zero"
+        ),
+        pytest.param(
+            {"width": -0.25}, "width: expected a finite number > 0, got -0.25", id="width-negative"
+        ),
+        pytest.param(
+            {"width": float("nan")}, "width: expected a finite number > 0, got nan", id="width-nan"
+        ),
+        pytest.param(
+            {"width": float("inf")}, "width: expected a finite number > 0, got inf", id="width-inf"
+        ),
+        pytest.param(
+            {"width": 0.25, "n_widths": 0.0},
+            "n_widths: expected a finite number > 0",
+            id="n-widths",
+        ),
     ],
 )
 def test_mode_coverage_refuses_a_width_that_is_not_positive(kwargs, match):

@@ -64,6 +64,6 @@ def test_bad_input() -> None:
         model(torch.zeros(2, 3, dtype=torch.long))
     with pytest.raises(ModelError, match="binary visible units"):
         model(torch.full((2, 4), 2))
-    with pytest.raises(ModelError, match="positive number of sites"):
+    with pytest.raises(ModelError, match="number of sites: expected an integer ≥ 1"):
         AmplitudePhaseRBM(0, 2)
     assert math.isfinite(float(model(torch.zeros(1, 4, dtype=torch.long)).detach()))

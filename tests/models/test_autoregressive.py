@@ -107,7 +107,7 @@ def test_registry_builds_each_model_on_a_square_lattice():
         pytest.param(lambda: RNN2D(Chain(16)), "needs a square lattice", id="rnn2d-on-chain"),
         pytest.param(lambda: RNN(6, magnetization=0.5), "no configuration of 6 spins", id="sz"),
         pytest.param(lambda: RNN(6, magnetization=4), "no configuration of 6 spins", id="sz-big"),
-        pytest.param(lambda: RNN(6, hidden=0), "positive number of hidden", id="hidden"),
+        pytest.param(lambda: RNN(6, hidden=0), "hidden: expected an integer ≥ 1", id="hidden"),
         pytest.param(lambda: Transformer(6, width=6, heads=4), "divisible by heads", id="heads"),
         pytest.param(lambda: Transformer(6, patch_size=4), "patch size that divides", id="patch"),
         pytest.param(lambda: RNN(4, order=[0, 1, 1, 2]), "permutation", id="order"),
@@ -127,5 +127,5 @@ def test_bad_configurations_and_counts_are_refused():
         model.log_psi(torch.zeros(3, 5, dtype=torch.long))
     with pytest.raises(ModelError, match="integer configuration"):
         model.log_psi(torch.zeros(3, 6))
-    with pytest.raises(ModelError, match="positive number of samples"):
+    with pytest.raises(ModelError, match="number of samples: expected an integer ≥ 1"):
         model.sample(0)

@@ -168,10 +168,26 @@ def test_float32_model_and_state_dict_round_trip():
 @pytest.mark.parametrize(
     ("build", "match"),
     [
-        pytest.param(lambda: BernoulliRBM(4, 0), "hidden units, got 0", id="zero-hidden"),
-        pytest.param(lambda: BernoulliRBM(4, -2), "hidden units, got -2", id="negative-hidden"),
-        pytest.param(lambda: BernoulliRBM(0, 3), "visible units, got 0", id="zero-visible"),
-        pytest.param(lambda: BernoulliRBM(4, 2.5), "hidden units, got 2.5", id="float-hidden"),
+        pytest.param(
+            lambda: BernoulliRBM(4, 0),
+            "hidden units: expected an integer ≥ 1, got 0",
+            id="zero-hidden",
+        ),
+        pytest.param(
+            lambda: BernoulliRBM(4, -2),
+            "hidden units: expected an integer ≥ 1, got -2",
+            id="negative-hidden",
+        ),
+        pytest.param(
+            lambda: BernoulliRBM(0, 3),
+            "visible units: expected an integer ≥ 1, got 0",
+            id="zero-visible",
+        ),
+        pytest.param(
+            lambda: BernoulliRBM(4, 2.5),
+            "hidden units: expected an integer ≥ 1, got 2.5",
+            id="float-hidden",
+        ),
         pytest.param(
             lambda: BernoulliRBM(4, 2, dtype=torch.int64), "floating dtype", id="int-dtype"
         ),
@@ -199,7 +215,7 @@ def test_bad_input():
         rbm.sample(3, initial=torch.zeros(2, 4))
     with pytest.raises(ModelError, match="Gibbs steps"):
         rbm.sample(3, n_steps=-1)
-    with pytest.raises(ModelError, match="samples, got 0"):
+    with pytest.raises(ModelError, match="samples: expected an integer ≥ 1, got 0"):
         rbm.sample(0)
     big = BernoulliRBM(30, 25, weight_std=0.0)
     with pytest.raises(ModelError, match=rf"≤ {MAX_ENUMERATED_UNITS}, got min\(30, 25\) = 25"):

@@ -162,7 +162,7 @@ def test_samples_round_up_to_whole_chains_and_are_time_major():
 
 def test_bad_sampler_input():
     model = _model()
-    with pytest.raises(SamplerError, match="chains >= 1, got 0"):
+    with pytest.raises(SamplerError, match="number of chains: expected an integer ≥ 1, got 0"):
         MetropolisSampler(model, N, n_chains=0)
     with pytest.raises(SamplerError, match="rule"):
         MetropolisSampler(model, N, rule="swap")
@@ -181,7 +181,7 @@ def test_bad_sampler_input():
         )
     with pytest.raises(SamplerError, match=r"shape \(3, 8\)"):
         MetropolisSampler(model, N, n_chains=3, initial=outside)
-    with pytest.raises(SamplerError, match="positive number of samples"):
+    with pytest.raises(SamplerError, match="number of samples: expected an integer ≥ 1"):
         MetropolisSampler(model, N).sample(0, torch.Generator())
 
 
