@@ -30,6 +30,7 @@ import numpy as np
 import torch
 
 from qgen.errors import DataError
+from qgen.exact.density import check_density_matrix
 from qgen.runs import atomic_write_bytes, atomic_write_text, to_json
 from qgen.tomography.measurements import _LETTERS, PSI_TOLERANCE, MeasurementData, _check_psi
 
@@ -207,26 +208,7 @@ def load_density_matrix(
             )
         rho += 1j * imaginary
         source = f"{real_path} + i {imag_path}"
-    size = rho.shape[0]
-    if size < 2 or size & (size - 1):
-        raise DataError(f"{source}: expected a matrix of size 2^N, got {size}x{size}")
-    asymmetry = float(np.abs(rho - rho.conj().T).max())
-    if asymmetry > tolerance:
-        raise DataError(
-            f"{source}: expected a Hermitian matrix, got |rho - rho^dagger| = {asymmetry:.2e}"
-        )
-    trace = complex(np.trace(rho))
-    if abs(trace - 1) > tolerance:
-        raise DataError(
-            f"{source}: expected unit trace, got {trace.real:.10g} (off by {trace.real - 1:+.2e})"
-        )
-    lowest = float(np.linalg.eigvalsh(rho).min())
-    if lowest < -tolerance:
-        raise DataError(
-            f"{source}: expected a positive semi-definite matrix, got eigenvalue {lowest:.3e}"
-        )
-    rho.flags.writeable = False
-    return rho
+    return check_density_matrix(rho, source=source, tolerance=tolerance)
 
 
 def _format_psi(psi: np.ndarray) -> str:
