@@ -181,14 +181,16 @@ def _check_dense(n_sites: int) -> None:
         )
 
 
-def outcome_probabilities(rho: np.ndarray, povm: POVM) -> np.ndarray:
+def outcome_probabilities(rho: np.ndarray, povm: POVM, *, check: bool = True) -> np.ndarray:
     r"""The exact distribution :math:`P(\mathbf a) = \mathrm{Tr}(\rho\,\otimes_k M_{a_k})` of
     all ``K^N`` outcomes (site 0 the most significant digit), float64.
 
     Contracted site by site (:math:`O(K^{N+1})` operations, never a ``K^N × 4^N`` matrix).
+    ``check=False`` skips the density-matrix checks (for the iterates of a fit, which are
+    density matrices by construction).
     """
     _check_dense(_sites_of(np.shape(rho)[0], 2, "rho"))
-    matrix = check_density_matrix(rho, tolerance=1e-6)
+    matrix = check_density_matrix(rho, tolerance=1e-6) if check else np.asarray(rho)
     n = matrix.shape[0].bit_length() - 1
     # tensor[a, i, r, j, s]: outcomes of the sites done, row and column of the rest.
     tensor = matrix.reshape(1, 2, 1 << (n - 1), 2, 1 << (n - 1))
