@@ -7,6 +7,7 @@ import os
 import platform
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -18,7 +19,11 @@ def meta(script: str, argv: list[str]) -> dict[str, Any]:
     """Machine, date, versions and commit, printed first by every benchmark."""
     try:
         commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=Path(__file__).resolve().parent,  # the repository's commit from any directory
         ).stdout.strip()
     except OSError:
         commit = None

@@ -21,8 +21,8 @@ Example:
     >>> from qgen.exact.density import apply_local_channel, depolarizing, purity
     >>> bell = np.array([1, 0, 0, 1]) / np.sqrt(2)
     >>> rho = apply_local_channel(np.outer(bell, bell.conj()), depolarizing(0.1))
-    >>> round(purity(rho), 6)
-    0.82805
+    >>> round(purity(rho), 6)  # (1 + 3 (1 - p)^4) / 4
+    0.742075
 """
 
 from __future__ import annotations
