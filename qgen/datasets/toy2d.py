@@ -23,6 +23,7 @@ sampling redraws the rare negative radius, so the density is the truncated one.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +31,7 @@ import torch
 
 from qgen.datasets.base import check_samples
 from qgen.errors import DataError
+from qgen.registry import Registry
 from qgen.validation import require_int
 
 __all__ = [
@@ -290,12 +292,14 @@ class TwoMoons(ToyDensity):
         return EntropyEstimate(float(-log_p.mean()), error, f"Monte Carlo, {n} samples, 1 s.e.")
 
 
-TOY_DENSITIES = {
-    "ring": ring,
-    "rings": concentric_rings,
-    "moons": TwoMoons,
-    "gaussians": EightGaussians,
-}
+TOY_DENSITIES: Registry[Callable[[], ToyDensity]] = Registry("dataset")
+"""The 2D toy densities by name: a builder of the density with its default parameters.
+Register your own with ``TOY_DENSITIES.register(name, builder)``; ``qgen generative
+--dataset`` then knows it."""
+TOY_DENSITIES.register("ring", ring)
+TOY_DENSITIES.register("rings", concentric_rings)
+TOY_DENSITIES.register("moons", TwoMoons)
+TOY_DENSITIES.register("gaussians", EightGaussians)
 
 
 def toy_density(name: str) -> ToyDensity:
@@ -305,6 +309,5 @@ def toy_density(name: str) -> ToyDensity:
     'moons'
     """
     if name not in TOY_DENSITIES:
-        raise DataError(f"unknown dataset {name!r}; expected one of {sorted(TOY_DENSITIES)}")
-    density: ToyDensity = TOY_DENSITIES[name]()  # type: ignore[operator]
-    return density
+        raise DataError(f"dataset: expected one of {', '.join(TOY_DENSITIES)}, got {name!r}")
+    return TOY_DENSITIES[name]()

@@ -45,7 +45,6 @@ from qgen.runs import RunDirectory, atomic_write_bytes
 from qgen.workflow import Plan, execute, log_to_stderr
 
 __all__ = [
-    "DATASETS",
     "FLOWS",
     "ISING_CHAINS",
     "MODELS",
@@ -58,7 +57,13 @@ __all__ = [
 
 MODELS = ("flow", "gan", "vae", "ae")
 FLOWS = ("realnvp", "maf", "spline")
-DATASETS = (*TOY_DENSITIES, "ising")
+
+
+def _datasets() -> tuple[str, ...]:
+    """The registered toy densities and the Ising configurations."""
+    return (*TOY_DENSITIES, "ising")
+
+
 ISING_CHAINS = 512
 """Independent Markov chains behind the Ising data; sample k comes from chain k mod 512."""
 
@@ -76,7 +81,7 @@ class GenerativeOptions(Options):
     table = "generative"
 
     model: str = option("flow", "the model", choices=MODELS, positional=True)
-    dataset: str = option("moons", "the training data", choices=DATASETS, group="data")
+    dataset: str = option("moons", "the training data", choices=_datasets, group="data")
     size: str | None = option(
         None, "Ising lattice (ising only)", group="data", default_help="16x16 for ising"
     )

@@ -192,3 +192,20 @@ def test_terms_with_couplings_or_a_hamiltonian_name_are_refused(capsys, tmp_path
     assert "takes no coupling parameters" in capsys.readouterr().err
     assert main(["ed", str(config), "--hamiltonian", "tfim"]) == 2
     assert "the terms give the Hamiltonian" in capsys.readouterr().err
+
+
+def test_a_registered_toy_density_trains_through_qgen_generative(capsys, tmp_path):
+    from qgen.datasets.toy2d import TOY_DENSITIES, ring
+
+    TOY_DENSITIES.register("wide-ring", lambda: ring(radius=3.0, width=0.3))
+    try:
+        code = main(
+            ["generative", "flow", "--dataset", "wide-ring", "--samples", "600", "--epochs", "2",
+             "--out", str(tmp_path / "run"), "--json", "--no-progress", "--no-plots"]
+        )  # fmt: skip
+        assert code == 0
+        summary = json.loads(capsys.readouterr().out)
+        assert summary["dataset"] == "wide-ring"
+        assert summary["epochs_run"] == 2
+    finally:
+        TOY_DENSITIES.unregister("wide-ring")
