@@ -23,13 +23,14 @@ subclass writes its step), applied to every workflow.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import math
 import sys
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -45,6 +46,7 @@ __all__ = [
     "Driver",
     "EarlyStopping",
     "cosine_schedule",
+    "initial_parameters",
     "model_device",
     "progress_bar",
     "seed_for",
@@ -69,6 +71,23 @@ def seed_for(seed: int, purpose: str) -> int:
     """
     digest = hashlib.blake2b(f"{seed}:{purpose}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "little") >> 1
+
+
+@contextlib.contextmanager
+def initial_parameters(seed: int) -> Iterator[None]:
+    """Inside, modules draw their initial parameters from ``seed`` (``nn.Module``
+    initializers read torch's global generator, which takes no argument); outside, the
+    global random state is as it was.
+
+    >>> with initial_parameters(0):
+    ...     first = torch.nn.Linear(2, 2).weight
+    >>> with initial_parameters(0):
+    ...     bool((torch.nn.Linear(2, 2).weight == first).all())
+    True
+    """
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        yield
 
 
 def model_device(model: object) -> torch.device:

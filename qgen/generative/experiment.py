@@ -27,7 +27,7 @@ from qgen.datasets.ising import (
     spins_from_configs,
 )
 from qgen.datasets.toy2d import TOY_DENSITIES, EightGaussians, toy_density
-from qgen.driver import seed_for
+from qgen.driver import initial_parameters, seed_for
 from qgen.errors import ConfigError
 from qgen.estimators.statistics import mean_and_error
 from qgen.generative.autoencoders import (
@@ -253,8 +253,7 @@ def _trainer(
         "cosine": e.epochs if e.cosine else None,
         "seed": e.seed,
     }
-    with torch.random.fork_rng():  # initial weights from the seed, global state untouched
-        torch.manual_seed(e.seed)
+    with initial_parameters(e.seed):
         if e.model == "flow":
             flow_kind = e.flow or "spline"
             build = {"realnvp": RealNVP, "maf": MAF, "spline": NeuralSplineFlow}[flow_kind]

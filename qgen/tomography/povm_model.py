@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from qgen.driver import Driver, EarlyStopping
+from qgen.driver import Driver, EarlyStopping, initial_parameters
 from qgen.errors import DataError, TrainingError
 from qgen.estimators.statistics import mean_and_error
 from qgen.exact.povm import POVM, POVMS, operator_sum, single_site_values
@@ -81,8 +81,7 @@ def build_povm_model(
         options.update(width=hidden or 32, heads=heads)
     elif hidden is not None or name == "rnn":
         options["hidden"] = hidden or 32
-    with torch.random.fork_rng():
-        torch.manual_seed(seed)
+    with initial_parameters(seed):
         return POVM_MODELS[name](n_sites, **options)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from qgen.driver import cosine_schedule, seed_for
+from qgen.driver import cosine_schedule, initial_parameters, seed_for
 from qgen.errors import ConfigError, ModelError
 from qgen.estimators.statistics import Stats
 from qgen.lattice import Chain
@@ -240,8 +240,7 @@ def build_tomography_model(options: TomographyOptions, data: MeasurementData) ->
             ones_for_magnetization(n_sites, options.magnetization)
         except ModelError as error:
             raise ConfigError(f"--magnetization: {error}") from None
-    with torch.random.fork_rng():  # initial parameters from the seed, global state untouched
-        torch.manual_seed(options.seed)
+    with initial_parameters(options.seed):
         return build_model(
             options.model,
             Chain(n_sites, periodic=False),

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from qgen.driver import cosine_schedule
+from qgen.driver import cosine_schedule, initial_parameters
 from qgen.errors import ConfigError
 from qgen.lattice import Lattice
 from qgen.models.registry import MODELS, build_model
@@ -101,8 +101,7 @@ def prepare(system: System, options: VMCOptions) -> PreparedRun:
     lattice = system.build_lattice()
     hamiltonian = system.build_hamiltonian(lattice)
     magnetization = system.sector if options.u1 else None
-    with torch.random.fork_rng():  # initial parameters from the seed, global state untouched
-        torch.manual_seed(options.seed)
+    with initial_parameters(options.seed):
         model = build_model(
             options.model,
             lattice,
