@@ -310,10 +310,10 @@ def sample_settings(rho_or_psi: np.ndarray, bases: np.ndarray, seed: int = 0) ->
     letters = np.asarray(bases)
     if letters.ndim != 2 or letters.shape[1] != n or letters.shape[0] == 0:
         raise DataError(f"bases: expected shape (n_samples, {n}), got {letters.shape}")
-    codes = np.searchsorted(np.array(sorted(BASIS_ROTATIONS)), letters)
-    rotations = np.array([BASIS_ROTATIONS[b] for b in sorted(BASIS_ROTATIONS)])
     if not np.isin(letters, list(BASIS_ROTATIONS)).all():
         raise DataError("bases: expected the letters X, Y, Z")
+    codes = np.searchsorted(np.array(sorted(BASIS_ROTATIONS)), letters)
+    rotations = np.array([BASIS_ROTATIONS[b] for b in sorted(BASIS_ROTATIONS)])
     generator = torch.Generator().manual_seed(seed)
     vectors = torch.from_numpy(np.ascontiguousarray(states))
     parts, start = [], 0

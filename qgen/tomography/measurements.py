@@ -30,7 +30,7 @@ import torch
 from qgen.errors import DataError, QgenError
 from qgen.exact.measurement import MeasurementSamples, sample_measurements
 
-__all__ = ["PSI_TOLERANCE", "MeasurementData", "measure"]
+__all__ = ["PSI_TOLERANCE", "MeasurementData", "measure", "split_rows"]
 
 PSI_TOLERANCE = 1e-6
 r"""Largest accepted :math:`|\langle\psi|\psi\rangle - 1|` of a target state."""
@@ -67,6 +67,28 @@ def _check_psi(psi: object, n_sites: int | None, source: str) -> np.ndarray:
         )
     vector.flags.writeable = False
     return vector
+
+
+def split_rows(
+    n_samples: int, validation_fraction: float, seed: int = 0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Row indices of a seeded random split (training, validation), each in ascending
+    order: ``round(validation_fraction · n_samples)`` rows, at least one and at most all
+    but one, are held out; the same seed gives the same split.
+
+    Raises:
+        DataError: a fraction outside (0, 1), or fewer than two samples.
+    """
+    fraction = validation_fraction
+    if isinstance(fraction, bool) or not isinstance(fraction, int | float) or not 0 < fraction < 1:
+        raise DataError(
+            f"expected a validation fraction strictly between 0 and 1, got {fraction!r}"
+        )
+    if n_samples < 2:
+        raise DataError(f"cannot split {n_samples} sample into training and validation sets")
+    n_validation = min(max(round(fraction * n_samples), 1), n_samples - 1)
+    permutation = torch.randperm(n_samples, generator=torch.Generator().manual_seed(int(seed)))
+    return permutation[n_validation:].sort().values, permutation[:n_validation].sort().values
 
 
 @dataclass(frozen=True, eq=False)
@@ -190,24 +212,7 @@ class MeasurementData:
         Raises:
             DataError: a fraction outside (0, 1), or fewer than two samples.
         """
-        fraction = validation_fraction
-        if (
-            isinstance(fraction, bool)
-            or not isinstance(fraction, int | float)
-            or not (0 < fraction < 1)
-        ):
-            raise DataError(
-                f"expected a validation fraction strictly between 0 and 1, got {fraction!r}"
-            )
-        if self.n_samples < 2:
-            raise DataError(
-                f"cannot split {self.n_samples} sample into training and validation sets"
-            )
-        n_validation = min(max(round(fraction * self.n_samples), 1), self.n_samples - 1)
-        generator = torch.Generator().manual_seed(int(seed))
-        permutation = torch.randperm(self.n_samples, generator=generator)
-        validation = permutation[:n_validation].sort().values
-        train = permutation[n_validation:].sort().values
+        train, validation = split_rows(self.n_samples, validation_fraction, seed)
         return self.subset(train), self.subset(validation)
 
     def __repr__(self) -> str:

