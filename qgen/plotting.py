@@ -13,7 +13,9 @@ from typing import Any
 
 from qgen.runs import atomic_write_bytes
 
-__all__ = ["new_figure", "save_figure", "series_plot"]
+__all__ = ["density_matrix_bars", "new_figure", "save_figure", "series_plot"]
+
+_MAX_BAR_SITES = 5
 
 
 def new_figure(n_columns: int = 1, width: float = 5.0, height: float = 3.6) -> tuple[Any, Any]:
@@ -44,11 +46,13 @@ def series_plot(
     log_y: bool = False,
     errors: Mapping[str, Sequence[float | None]] | None = None,
     hlines: Mapping[str, float] | None = None,
+    integer_x: bool = False,
 ) -> None:
     """Plot named series against ``x`` (``None`` points are skipped) and save a PNG.
 
     ``errors`` gives optional error bars per series (drawn as a band); ``hlines`` draws
-    labelled horizontal reference lines (an exact energy, say).
+    labelled horizontal reference lines (an exact energy, say); ``integer_x`` puts ticks
+    on whole numbers only (epochs).
     """
     figure, axis = new_figure()
     for name, values in series.items():
@@ -67,7 +71,48 @@ def series_plot(
         axis.axhline(value, color="black", ls="--", lw=1.0, label=name)
     if log_y:
         axis.set_yscale("log")
+    if integer_x:
+        from matplotlib.ticker import MaxNLocator
+
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
     axis.set_xlabel(xlabel)
     axis.set_ylabel(ylabel)
     axis.legend(frameon=False)
+    save_figure(figure, path)
+
+
+def density_matrix_bars(path: str | Path, rho: Any, target: Any = None) -> None:
+    """3D bars of :math:`|\\rho_{ij}|` (the figure of Cha et al. 2022), beside the
+    target's when given; basis states labelled by their bits, site 0 first. Up to
+    5 qubits (1,024 bars); larger matrices are drawn as images."""
+    import numpy as np
+
+    panels = [("reconstruction", np.abs(np.asarray(rho)))]
+    if target is not None:
+        panels.append(("target", np.abs(np.asarray(target))))
+    size = panels[0][1].shape[0]
+    n_sites = size.bit_length() - 1
+    labels = [format(i, f"0{n_sites}b") for i in range(size)]
+    top = max(float(matrix.max()) for _, matrix in panels)
+    figure, _ = new_figure(len(panels), width=4.6, height=4.2)
+    for axis in figure.axes:
+        axis.remove()
+    for column, (title, matrix) in enumerate(panels, start=1):
+        if n_sites > _MAX_BAR_SITES:
+            axis = figure.add_subplot(1, len(panels), column)
+            image = axis.imshow(matrix, vmin=0, vmax=top, cmap="viridis")
+            figure.colorbar(image, ax=axis, label="|rho_ij|")
+            axis.set_title(title)
+            continue
+        axis = figure.add_subplot(1, len(panels), column, projection="3d")
+        rows, columns = np.meshgrid(np.arange(size), np.arange(size), indexing="ij")
+        axis.bar3d(
+            rows.ravel() - 0.4, columns.ravel() - 0.4, 0, 0.8, 0.8, matrix.ravel(), shade=True
+        )
+        axis.set_zlim(0, top)
+        ticks = range(size) if size <= 8 else range(0, size, size // 8)
+        axis.set_xticks(list(ticks), [labels[i] for i in ticks], fontsize=6)
+        axis.set_yticks(list(ticks), [labels[i] for i in ticks], fontsize=6)
+        axis.set_zlabel("|rho_ij|")
+        axis.set_title(title)
     save_figure(figure, path)

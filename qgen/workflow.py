@@ -79,7 +79,8 @@ class RunOptions(Options):
 class Plan:
     """A prepared run: its ``driver``, the ``steps`` to run it to, the checkpoint
     interval, the lines to log at the start, ``summarize(history) -> summary`` and an
-    optional ``plot(run_dir, history, summary)``."""
+    optional ``plot(run_dir, history, summary)``; an optional ``save(run_dir) -> fields``
+    writes the files a summary names (a reconstructed matrix) and returns those fields."""
 
     driver: Driver
     steps: int
@@ -87,6 +88,7 @@ class Plan:
     notes: list[str] = field(default_factory=list)
     summarize: Callable[[list[Record]], dict[str, Any]] = lambda history: {}
     plot: Callable[[RunDirectory, list[Record], dict[str, Any]], None] | None = None
+    save: Callable[[RunDirectory], dict[str, Any]] | None = None
 
 
 def default_run_directory(name: str) -> str:
@@ -164,6 +166,8 @@ def execute(
         "run_directory": None if run_dir is None else str(run_dir.path),
     }
     if run_dir is not None:
+        if plan.save is not None:
+            summary.update(plan.save(run_dir))
         run_dir.write_summary(summary)
         if plots and plan.plot is not None and history:
             plan.plot(run_dir, history, summary)

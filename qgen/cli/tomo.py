@@ -5,6 +5,8 @@
     qgen tomo --data tfim10/ --model rnn --epochs 50 --out runs/tomo-tfim10
     qgen tomo --data samples.txt --bases bases.txt --format qucumber \\
         --model amplitude-phase-rbm --target-psi psi.txt --json
+    qgen tomo --mixed --data ghz3-noisy/ --model transformer --json
+    qgen tomo --mixed --data counts.json --baseline mle --target-rho rho.npy
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from qgen.cli.command import Command, Inputs
+from qgen.errors import ConfigError
 from qgen.tomography.workflow import (
     DataSourceOptions,
     TomographyOptions,
@@ -27,8 +30,27 @@ def _handle(inputs: Inputs) -> dict[str, Any]:
     source, options = inputs.tables["data"], inputs.tables["tomo"]
     assert isinstance(source, DataSourceOptions)
     assert isinstance(options, TomographyOptions)
-    data = load_data(source)
     run = inputs.run
+    if options.mixed:
+        from qgen.tomography.mixed_workflow import load_mixed_data, run_mixed_tomography
+
+        mixed = load_mixed_data(source, options.povm)
+        name = options.baseline or options.model
+        return run_mixed_tomography(
+            mixed,
+            options,
+            run.out or default_run_directory(f"tomo-mixed-{name}"),
+            source=source,
+            resume=run.resume,
+            progress=run.progress,
+            plots=run.plots,
+            log=inputs.log,
+        )
+    if source.target_rho is not None:
+        raise ConfigError(
+            "--target-rho is a density matrix for --mixed; a pure target is --target-psi"
+        )
+    data = load_data(source)
     out = run.out or default_run_directory(f"tomo-{options.model}")
     return run_tomography(
         data,
@@ -46,7 +68,53 @@ def _value(entry: dict[str, float]) -> str:
     return f"{entry['value']:.5f} ± {entry['error']:.1e}"
 
 
+def _report_mixed(summary: dict[str, Any]) -> None:
+    def number(key: str, digits: int = 6) -> str:
+        value = summary.get(key)
+        return "unknown" if value is None else f"{value:.{digits}f}"
+
+    if summary["fidelity"] is None:
+        reason = "no target rho" if not summary["target_known"] else "N > 8: rho not built"
+        print(f"fidelity        unknown ({reason})")
+    else:
+        print(f"fidelity        {number('fidelity')} (the physical rho, {summary['projection']})")
+        print(f"trace distance  {number('trace_distance')}")
+        print(f"classical F     {number('classical_fidelity')} (outcome distributions)")
+    if summary.get("min_eigenvalue_before_projection") is not None:
+        print(
+            f"min eigenvalue  {summary['min_eigenvalue_before_projection']:+.4f} before the "
+            f"projection; purity {number('purity', 5)} after"
+        )
+    exact = summary["exact"]
+    for pauli, entry in summary["observables"].items():
+        value = (
+            f"{entry['value']:+.5f}"
+            if entry["error"] is None
+            else f"{entry['value']:+.5f} ± {entry['error']:.1e}"
+        )
+        line = f"<{pauli}>".ljust(16) + value
+        if exact is not None:
+            line += f"   exact {exact[pauli]:+.5f}"
+        print(line)
+    if "n_parameters" in summary:
+        stop = ", stopped early" if summary["stopped_early"] else ""
+        print(
+            f"model           {summary['method']} over {summary['povm']} "
+            f"({summary['n_parameters']:,} parameters), {summary['epochs']} epochs{stop}, "
+            f"{summary['seconds_training']:.1f} s training"
+        )
+    else:
+        converged = "" if summary.get("converged", True) else ", NOT converged"
+        print(f"baseline        {summary['method']}, {summary['iterations']} iterations{converged}")
+    if summary.get("rho") is not None:
+        print(f"rho             {summary['rho']}")
+    print(f"run directory   {summary['run_directory']}")
+
+
 def _report(summary: dict[str, Any]) -> None:
+    if summary.get("mixed"):
+        _report_mixed(summary)
+        return
     exact = summary["exact"]
     if summary["fidelity"] is not None:
         print(f"fidelity      {summary['fidelity']:.6f}")
@@ -80,7 +148,10 @@ COMMAND = Command(
     description=(
         "Train an RNN, Transformer, MADE or amplitude-phase RBM on projective measurements "
         "(negative log-likelihood, rotated bases included), then estimate <sx>, <sy> and "
-        "the Renyi-2 curve from its samples, and the fidelity with a known target."
+        "the Renyi-2 curve from its samples, and the fidelity with a known target. With "
+        "--mixed: learn the outcome distribution of a product POVM (Pauli-basis records "
+        "and device counts are Pauli-6), or fit maximum likelihood or linear inversion "
+        "(--baseline), and reconstruct a physical density matrix."
     ),
     tables=(DataSourceOptions, TomographyOptions),
     handler=_handle,

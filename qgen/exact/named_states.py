@@ -29,6 +29,7 @@ from qgen.validation import require_int
 __all__ = [
     "PRODUCT_LETTERS",
     "STATES",
+    "dicke_state",
     "ghz_state",
     "named_state",
     "product_state",
@@ -143,6 +144,23 @@ STATES.register("w", lambda n, seed: w_state(n))
 STATES.register("w-phases", w_state_with_phases)
 
 
+def dicke_state(n_sites: int, excitations: int) -> np.ndarray:
+    r"""The Dicke state :math:`|D^N_k\rangle = \binom Nk^{-1/2}\sum_{|x| = k}|x\rangle`, the
+    equal superposition of the configurations with ``k`` ones (``k = 1``: the W state)."""
+    n = _check_sites(n_sites)
+    k = require_int(excitations, "excitations k", minimum=0, maximum=n, error=DataError)
+    ones = np.array([bin(index).count("1") for index in range(1 << n)])
+    psi = (ones == k).astype(np.complex128)
+    return psi / np.linalg.norm(psi)
+
+
+def _excitations(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise DataError(f"state dicke:<k>: expected a whole number k, got {text!r:.20}") from None
+
+
 def named_state(name: str, n_sites: int, seed: int = 0) -> np.ndarray:
     """A state by name: ``"ghz"``, ``"w"``, ``"w-phases"`` or ``"product:<letters>"``.
 
@@ -151,8 +169,11 @@ def named_state(name: str, n_sites: int, seed: int = 0) -> np.ndarray:
     """
     if isinstance(name, str) and name.startswith("product:"):
         return product_state(name.removeprefix("product:"), n_sites)
+    if isinstance(name, str) and name.startswith("dicke:"):
+        return dicke_state(n_sites, _excitations(name.removeprefix("dicke:")))
     if name not in STATES:
         raise DataError(
-            f"state: expected one of {', '.join([*STATES, 'product:<letters>'])}, got {name!r}"
+            f"state: expected one of {', '.join([*STATES, 'dicke:<k>', 'product:<letters>'])}, "
+            f"got {name!r}"
         )
     return STATES[name](n_sites, seed)

@@ -48,6 +48,7 @@ from qgen.validation import require_int
 __all__ = [
     "MAX_DENSE_SITES",
     "PAULI6_BASES",
+    "PAULI_MATRICES",
     "POVM",
     "POVMS",
     "operator_sum",
@@ -63,12 +64,32 @@ MAX_DENSE_SITES = 12
 PAULI6_BASES = "XYZ"
 """The basis letter of Pauli-6 outcome ``a`` is ``PAULI6_BASES[a // 2]``."""
 
-_IDENTITY = np.eye(2, dtype=np.complex128)
-_SIGMAS = (
-    np.array([[0, 1], [1, 0]], dtype=np.complex128),
-    np.array([[0, -1j], [1j, 0]], dtype=np.complex128),
-    np.diag([1.0, -1.0]).astype(np.complex128),
-)
+PAULI_MATRICES = {
+    "I": np.eye(2, dtype=np.complex128),
+    "X": np.array([[0, 1], [1, 0]], dtype=np.complex128),
+    "Y": np.array([[0, -1j], [1j, 0]], dtype=np.complex128),
+    "Z": np.diag([1.0, -1.0]).astype(np.complex128),
+}
+"""The single-qubit Pauli matrices by letter (the letters of Pauli strings)."""
+
+_IDENTITY = PAULI_MATRICES["I"]
+_SIGMAS = (PAULI_MATRICES["X"], PAULI_MATRICES["Y"], PAULI_MATRICES["Z"])
+
+
+def pauli_string_expectation(rho: np.ndarray, pauli: str) -> float:
+    r""":math:`\mathrm{Tr}(\rho\,\otimes_k\sigma_k)` of a density matrix (site 0 the most
+    significant qubit), by one single-site product per letter, not a ``4^N`` operator;
+    ``pauli`` is one letter I/X/Y/Z per site."""
+    matrix = np.asarray(rho, dtype=np.complex128)
+    n_sites = matrix.shape[0].bit_length() - 1
+    if len(pauli) != n_sites or set(pauli) - set(PAULI_MATRICES):
+        raise DataError(f"pauli: expected {n_sites} letters from I, X, Y, Z, got {pauli!r:.80}")
+    tensor = matrix.reshape((2,) * n_sites + (-1,))
+    for site, letter in enumerate(pauli):
+        if letter != "I":
+            product = np.tensordot(PAULI_MATRICES[letter], tensor, axes=([1], [site]))
+            tensor = np.moveaxis(product, 0, site)
+    return float(np.trace(tensor.reshape(matrix.shape)).real)
 
 
 @dataclass(frozen=True, eq=False)

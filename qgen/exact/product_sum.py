@@ -29,7 +29,7 @@ import torch
 
 from qgen.errors import DataError, HilbertError
 from qgen.exact.density import CHANNELS
-from qgen.exact.povm import MAX_DENSE_SITES, POVM
+from qgen.exact.povm import MAX_DENSE_SITES, PAULI_MATRICES, POVM
 from qgen.validation import require_int
 
 __all__ = ["ProductSum", "ghz_product_sum"]
@@ -86,6 +86,17 @@ class ProductSum:
                 term = np.kron(term, factor)
             total += coefficient * term
         return total
+
+    def pauli_expectation(self, pauli: str) -> float:
+        r""":math:`\mathrm{Tr}(\rho\,\otimes_k\sigma_k) = \sum_t c_t\prod_k
+        \mathrm{Tr}(\sigma_k A_{t,k})`, exactly; ``pauli`` is one letter I/X/Y/Z per site."""
+        if len(pauli) != self.n_sites or set(pauli) - set(PAULI_MATRICES):
+            raise DataError(
+                f"pauli: expected {self.n_sites} letters from I, X, Y, Z, got {pauli!r:.80}"
+            )
+        operators = np.array([PAULI_MATRICES[letter] for letter in pauli])
+        traces = np.einsum("nij,tnji->tn", operators, self.factors)
+        return float((self.coefficients * traces.prod(axis=1)).sum().real)
 
     def _site_traces(self, povm: POVM) -> np.ndarray:
         """``(T, N, K)``: :math:`\\mathrm{Tr}(M_a A_{t,k})`."""

@@ -27,11 +27,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from qgen.errors import DataError
-from qgen.exact.povm import operator_sum, outcome_probabilities
+from qgen.exact.povm import POVM, operator_sum, outcome_probabilities
 from qgen.tomography.povm_data import POVMData
 from qgen.validation import require_float, require_int
 
-__all__ = ["BASELINES", "MAX_BASELINE_SITES", "Estimate", "linear_inversion", "maximum_likelihood"]
+__all__ = [
+    "BASELINES",
+    "MAX_BASELINE_SITES",
+    "Estimate",
+    "fit_likelihood",
+    "linear_inversion",
+    "maximum_likelihood",
+]
 
 MAX_BASELINE_SITES = 7
 """Largest number of qubits of the baselines (their cost grows as ``6^N`` and ``4^N``)."""
@@ -104,12 +111,37 @@ def maximum_likelihood(
     the module); stops when an iteration raises the mean log-likelihood by less than
     ``tolerance`` (``converged``) or after ``max_iterations``."""
     _check_size(data)
+    return fit_likelihood(
+        data.frequencies(),
+        data.measurement,
+        data.n_sites,
+        max_iterations=max_iterations,
+        tolerance=tolerance,
+    )
+
+
+def fit_likelihood(
+    frequencies: np.ndarray,
+    povm: POVM,
+    n_sites: int,
+    *,
+    max_iterations: int = 10000,
+    tolerance: float = 1e-10,
+) -> Estimate:
+    r"""The density matrix maximizing :math:`\sum_{\mathbf a} f(\mathbf a)\log
+    \mathrm{Tr}(\rho M_{\mathbf a})` for any distribution ``f`` over the ``K^N``
+    outcomes (empirical frequencies: maximum likelihood; a model's distribution: the
+    state whose outcome distribution is closest to it in relative entropy)."""
     require_int(max_iterations, "max_iterations", minimum=1, error=DataError)
     require_float(tolerance, "tolerance", minimum=0.0, inclusive=False, error=DataError)
-    povm = data.measurement
-    frequencies = data.frequencies()
+    frequencies = np.asarray(frequencies, dtype=np.float64)
+    if frequencies.shape != (povm.size**n_sites,) or (frequencies < 0).any():
+        raise DataError(
+            f"frequencies: expected {povm.size}^{n_sites} non-negative values, got shape "
+            f"{frequencies.shape}"
+        )
     seen = frequencies > 0
-    dimension = 1 << data.n_sites
+    dimension = 1 << n_sites
     identity = np.eye(dimension, dtype=np.complex128)
 
     def log_likelihood(probabilities: np.ndarray) -> float:

@@ -393,6 +393,8 @@ _DATASET_NAMES = (
     "measurements_bases.txt",
     "psi.txt",
     "bases.txt",
+    "outcomes.npz",
+    "rho.npy",
 )
 
 
@@ -416,6 +418,7 @@ def save_dataset(
     format: str = "npz",
     bases: Sequence[str] | None = None,
     info: dict[str, Any] | None = None,
+    extra_files: dict[str, tuple[str, bytes]] | None = None,
 ) -> dict[str, Path]:
     """Write a data set directory, refusing to overwrite one.
 
@@ -423,7 +426,8 @@ def save_dataset(
     ``measurements_bases.txt``), ``psi.txt`` (the target state in QuCumber's format, when
     known), ``bases.txt`` (the distinct bases, one per line, or ``bases`` as given) and,
     last, ``dataset.json`` (sizes, file names, and ``info``). :func:`load_measurements`
-    reads the directory back.
+    reads the directory back. ``extra_files`` (key → (name, content)) are further files,
+    written before ``dataset.json`` and named in it.
 
     Raises:
         DataError: the directory already holds any of these files.
@@ -436,7 +440,11 @@ def save_dataset(
         names["bases"] = _companion(Path(names["measurements"]), "bases").name
     if data.psi is not None:
         names["psi"] = "psi.txt"
+    extra = extra_files or {}
+    names.update({key: name for key, (name, _) in extra.items()})
     refuse_existing_dataset(directory)
+    for name, content in extra.values():
+        atomic_write_bytes(directory / name, content)
     to_save = data if format == "npz" else MeasurementData(data.outcomes, data.bases)
     save_measurements(to_save, directory / names["measurements"], format)
     if data.psi is not None:

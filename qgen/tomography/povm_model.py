@@ -19,6 +19,7 @@ distribution is the Bhattacharyya coefficient :math:`F_c = \sum_{\mathbf a}
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,8 @@ import torch
 from qgen.driver import Driver, EarlyStopping, initial_parameters
 from qgen.errors import DataError, TrainingError
 from qgen.estimators.statistics import mean_and_error
-from qgen.exact.povm import POVM, POVMS, operator_sum, single_site_values
+from qgen.exact.density import closest_physical, quantum_fidelity
+from qgen.exact.povm import PAULI_MATRICES, POVM, POVMS, operator_sum, single_site_values
 from qgen.models.autoregressive import AutoregressiveModel
 from qgen.models.made import MADE
 from qgen.models.rnn import RNN
@@ -41,9 +43,12 @@ __all__ = [
     "POVMTrainer",
     "build_povm_model",
     "classical_fidelity",
+    "classical_fidelity_monte_carlo",
+    "likelihood_projection",
     "model_density_matrix",
     "model_probabilities",
     "pauli_expectation",
+    "pauli_expectation_of_model",
 ]
 
 MAX_ENUMERATED_SITES = 8
@@ -51,13 +56,6 @@ MAX_ENUMERATED_SITES = 8
 
 POVM_MODELS = {"transformer": Transformer, "rnn": RNN, "made": MADE}
 """Outcome models of mixed-state tomography."""
-
-_SIGMAS = {
-    "X": np.array([[0, 1], [1, 0]], dtype=np.complex128),
-    "Y": np.array([[0, -1j], [1j, 0]], dtype=np.complex128),
-    "Z": np.diag([1.0, -1.0]).astype(np.complex128),
-    "I": np.eye(2, dtype=np.complex128),
-}
 
 
 def build_povm_model(
@@ -119,22 +117,100 @@ def pauli_expectation(samples: torch.Tensor, povm: POVM, pauli: str) -> dict[str
     samples: the mean of :math:`\prod_k \mathrm{Tr}(\sigma_k Q_{a_k})` and its standard
     error. ``pauli`` is one letter I/X/Y/Z per site."""
     outcomes = torch.as_tensor(samples).long()
-    if len(pauli) != outcomes.shape[1] or set(pauli) - set(_SIGMAS):
+    if len(pauli) != outcomes.shape[1] or set(pauli) - set(PAULI_MATRICES):
         raise DataError(
             f"pauli: expected {outcomes.shape[1]} letters from I, X, Y, Z, got {pauli!r}"
         )
     values = torch.ones(outcomes.shape[0], dtype=torch.float64)
     for site, letter in enumerate(pauli):
         if letter != "I":
-            factor = torch.from_numpy(single_site_values(povm, _SIGMAS[letter]).real)
+            factor = torch.from_numpy(single_site_values(povm, PAULI_MATRICES[letter]).real)
             values = values * factor[outcomes[:, site]]
     return mean_and_error(values)
+
+
+@torch.no_grad()
+def pauli_expectation_of_model(
+    model: AutoregressiveModel,
+    povm: POVM,
+    pauli: str,
+    n_samples: int,
+    generator: torch.Generator,
+) -> dict[str, float]:
+    r"""``{"value", "error"}`` of :math:`\langle\otimes_k\sigma_k\rangle` by sequential
+    importance sampling of the model: site ``k``'s outcome is drawn from
+    :math:`q_k(a) \propto P(a\,|\,a_{<k})\,|t_k(a)|` with :math:`t_k(a) =
+    \mathrm{Tr}(\sigma_k Q_a)`, and each sample weighs :math:`\prod_k \mathrm{sign}\,
+    t_k(a_k) \sum_a P(a\,|\,a_{<k})|t_k(a)|`, an unbiased estimate of
+    :math:`\sum_{\mathbf a}P(\mathbf a)\prod_k t_k(a_k)`. For Pauli-6 this draws only
+    outcomes in the measured basis of each non-identity site, so the weights are
+    :math:`\prod_k 3 P(b_k\,|\,a_{<k}) \approx 1` where plain sampling
+    (:func:`pauli_expectation`) averages values :math:`\pm 3^{|S|}` seen once in
+    :math:`3^{|S|}` samples: the variance no longer grows exponentially with the
+    support ``|S|`` of the string."""
+    require_int(n_samples, "n_samples", minimum=2, error=DataError)
+    n_sites = model.n_sites
+    if len(pauli) != n_sites or set(pauli) - set(PAULI_MATRICES):
+        raise DataError(f"pauli: expected {n_sites} letters from I, X, Y, Z, got {pauli!r:.80}")
+    if model.n_tokens != n_sites:
+        raise DataError("the sequential estimator reads models of one site per token")
+    values = {
+        letter: torch.from_numpy(single_site_values(povm, PAULI_MATRICES[letter]).real)
+        for letter in set(pauli)
+    }
+    outcomes = torch.zeros(n_samples, n_sites, dtype=torch.long)
+    log_weight = torch.zeros(n_samples, dtype=torch.float64)
+    sign = torch.ones(n_samples, dtype=torch.float64)
+    order = [int(site) for site in model.order]
+    for k, site in enumerate(order):
+        conditional = model.log_conditionals(outcomes)[:, k].double().exp()
+        traces = values[pauli[site]]
+        proposal = conditional * traces.abs()
+        total = proposal.sum(-1)
+        choice = torch.multinomial(proposal / total[:, None], 1, generator=generator)[:, 0]
+        outcomes[:, site] = choice
+        log_weight += total.log()
+        sign *= torch.sign(traces[choice])
+    return mean_and_error(sign * log_weight.exp())
 
 
 def classical_fidelity(model: AutoregressiveModel, target: np.ndarray) -> float:
     r""":math:`F_c = \sum_{\mathbf a}\sqrt{P(\mathbf a) P_{target}(\mathbf a)}` by
     enumeration, for a target distribution over all ``K^N`` outcomes."""
     return float(np.sqrt(model_probabilities(model) * np.asarray(target)).sum())
+
+
+@torch.no_grad()
+def classical_fidelity_monte_carlo(
+    model: AutoregressiveModel,
+    target_log_prob: Callable[[torch.Tensor], torch.Tensor],
+    n_samples: int,
+    generator: torch.Generator,
+) -> dict[str, float]:
+    r"""``{"value", "error"}`` of :math:`F_c = \mathbb E_{\mathbf a\sim P}
+    \sqrt{P_{target}(\mathbf a)/P(\mathbf a)}` from ``n_samples`` model samples, at any
+    ``N``; ``target_log_prob`` gives :math:`\log P_{target}` of outcome rows (for GHZ with
+    local noise, :meth:`~qgen.exact.product_sum.ProductSum.log_probabilities`)."""
+    require_int(n_samples, "n_samples", minimum=2, error=DataError)
+    samples = model.sample(n_samples, generator)
+    log_ratio = target_log_prob(samples).double() - model.log_prob(samples).double()
+    return mean_and_error((0.5 * log_ratio).exp())
+
+
+def likelihood_projection(model: AutoregressiveModel, povm: POVM) -> np.ndarray:
+    r"""The density matrix whose outcome distribution is closest to the model's in
+    relative entropy, :math:`\arg\max_{\rho\ge0}\sum_{\mathbf a}P(\mathbf a)\log
+    \mathrm{Tr}(\rho M_{\mathbf a})` (the maximum-likelihood fit of
+    :func:`~qgen.tomography.baselines.fit_likelihood` to the model's distribution,
+    ``N <= 7``): a physical output that, unlike the 2-norm projection, weighs each
+    outcome by how well it is known."""
+    from qgen.tomography.baselines import MAX_BASELINE_SITES, fit_likelihood
+
+    if model.n_sites > MAX_BASELINE_SITES:
+        raise DataError(
+            f"the likelihood projection: expected N <= {MAX_BASELINE_SITES}, got {model.n_sites}"
+        )
+    return fit_likelihood(model_probabilities(model), povm, model.n_sites).rho
 
 
 class POVMTrainer(Driver):
@@ -161,6 +237,7 @@ class POVMTrainer(Driver):
         batch_size: int = 100,
         patience: int | None = None,
         target: np.ndarray | None = None,
+        target_rho: np.ndarray | None = None,
         fidelity_every: int = 1,
         scheduler: Any = None,
         seed: int = 0,
@@ -189,8 +266,10 @@ class POVMTrainer(Driver):
         self.optimizer = optimizer
         self.train_outcomes = train.outcomes.to(self.device)
         self.validation = None if validation is None else validation.outcomes.to(self.device)
+        self.povm = train.measurement
         self.batch_size = batch_size
         self.target = target
+        self.target_rho = target_rho
         self.fidelity_every = fidelity_every
 
     @torch.no_grad()
@@ -217,8 +296,12 @@ class POVMTrainer(Driver):
         record: dict[str, Any] = {"train_nll": total / n}
         if self.validation is not None:
             record["validation_nll"] = self.nll(self.validation)
-        if self.target is not None and (self.steps + 1) % self.fidelity_every == 0:
-            record["classical_fidelity"] = classical_fidelity(model, self.target)
+        if (self.steps + 1) % self.fidelity_every == 0:
+            if self.target is not None:
+                record["classical_fidelity"] = classical_fidelity(model, self.target)
+            if self.target_rho is not None:
+                rho = closest_physical(model_density_matrix(model, self.povm))
+                record["fidelity"] = quantum_fidelity(rho, self.target_rho)
         return record
 
     def postfix(self, record: dict[str, Any]) -> str:

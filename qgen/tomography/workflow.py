@@ -21,16 +21,21 @@ from torch import nn
 from qgen.driver import cosine_schedule, initial_parameters, seed_for
 from qgen.errors import ConfigError, ModelError
 from qgen.estimators.statistics import Stats
+from qgen.exact.povm import POVMS
 from qgen.lattice import Chain
 from qgen.models.amplitude_phase_rbm import AmplitudePhaseRBM
 from qgen.models.autoregressive import AutoregressiveModel, ones_for_magnetization
 from qgen.models.registry import MODELS, build_model
 from qgen.options import Options, option
 from qgen.runs import RunDirectory
+from qgen.tomography.baselines import BASELINES
+from qgen.tomography.counts import BIT_ORDERS, load_counts
 from qgen.tomography.estimators import exact_values, fidelity, magnetization, renyi2_curve
-from qgen.tomography.files import load_measurements
+from qgen.tomography.files import load_measurements, load_psi
 from qgen.tomography.losses import MAX_EXACT_SITES
 from qgen.tomography.measurements import MeasurementData
+from qgen.tomography.povm_files import MIXED_FORMATS
+from qgen.tomography.povm_model import POVM_MODELS
 from qgen.tomography.training import METHODS, TomographyTrainer
 from qgen.workflow import Plan, execute, log_to_stderr
 
@@ -45,6 +50,9 @@ __all__ = [
     "run_tomography",
     "sample_model",
 ]
+
+PROJECTIONS = ("frobenius", "likelihood")
+"""How ``--mixed`` makes the model's ρ a state (:mod:`qgen.tomography.mixed_workflow`)."""
 
 SCHEDULES = ("cosine", "constant")
 """Learning-rate schedules over the epochs."""
@@ -75,17 +83,34 @@ class DataSourceOptions(Options):
     )
     format: str = option(
         "auto",
-        "file format (auto: by suffix, .npz, else text)",
-        choices=("auto", "npz", "qucumber"),
+        "file format (auto: by suffix, .npz, .json/.csv counts, else text)",
+        choices=MIXED_FORMATS,
         group="data",
     )
     target_psi: str | None = option(
         None, "the exact state (QuCumber psi file: 'Re Im' per line)", group="data"
     )
+    target_rho: str | None = option(
+        None,
+        "the exact density matrix (--mixed): .npy, or QuCumber's real-part text file",
+        group="data",
+    )
+    target_rho_imag: str | None = option(
+        None, "QuCumber's imaginary-part file of --target-rho", group="data"
+    )
+    bit_order: str | None = option(
+        None,
+        "counts files: 'little' (Qiskit: the rightmost character is qubit 0) or 'big'",
+        choices=BIT_ORDERS,
+        group="data",
+        default_help="the file's statement, else little",
+    )
 
     def check(self) -> None:
         if self.data is None:
             raise ConfigError("--data: expected the measurements to train on, got none")
+        if self.target_rho_imag is not None and self.target_rho is None:
+            raise ConfigError("--target-rho-imag needs --target-rho, the real part")
 
 
 @dataclass
@@ -205,8 +230,51 @@ class TomographyOptions(Options):
         maximum=2**63 - 1,
         group="run",
     )
+    mixed: bool = option(
+        False,
+        "mixed-state tomography: learn the POVM outcome distribution, reconstruct rho",
+        group="mixed state",
+        negatable=False,
+    )
+    povm: str | None = option(
+        None,
+        "the POVM of the data (--mixed)",
+        choices=lambda: list(POVMS),
+        group="mixed state",
+        default_help="the data's; Pauli-basis records are pauli6",
+    )
+    baseline: str | None = option(
+        None,
+        "fit a standard estimate instead of training a model (--mixed): maximum "
+        "likelihood or linear inversion, N <= 7",
+        choices=BASELINES,
+        group="mixed state",
+    )
+    projection: str = option(
+        "frobenius",
+        "the model's physical rho (--mixed): the closest state in the 2-norm (Smolin et "
+        "al.) or in the relative entropy of the outcomes (likelihood, N <= 7)",
+        choices=PROJECTIONS,
+        group="mixed state",
+    )
+    observables: str | None = option(
+        None,
+        "comma-separated Pauli strings to estimate from model samples (--mixed), "
+        "one letter I/X/Y/Z per site",
+        group="mixed state",
+        default_help="Z...Z at both ends, X...X, Z...Z",
+    )
 
     def check(self) -> None:
+        if self.mixed:
+            self._check_mixed()
+            return
+        given = [name for name in ("povm", "baseline", "observables") if getattr(self, name)]
+        if given or self.projection != "frobenius":
+            raise ConfigError(
+                f"--{(given or ['projection'])[0]} is an option of mixed-state tomography: "
+                "add --mixed"
+            )
         autoregressive = MODELS[self.model].autoregressive
         if self.magnetization is not None and not autoregressive:
             raise ConfigError(
@@ -218,10 +286,37 @@ class TomographyOptions(Options):
         if self.anneal_depolarization and self.anneal_epochs == 0:
             raise ConfigError("--anneal-depolarization needs --anneal-epochs > 0 to decay over")
 
+    def _check_mixed(self) -> None:
+        if self.model not in POVM_MODELS:
+            raise ConfigError(
+                f"--mixed trains an outcome model ({', '.join(POVM_MODELS)}), not {self.model!r}"
+            )
+        pure_only = {
+            "phase": self.phase is not None,
+            "magnetization": self.magnetization is not None,
+            "method": self.method is not None,
+            "anneal-depolarization": self.anneal_depolarization is not None,
+            "anneal-epochs": self.anneal_epochs is not None,
+        }
+        given = [name for name, set_ in pure_only.items() if set_]
+        if given:
+            raise ConfigError(f"--{given[0]} is an option of pure-state tomography, not of --mixed")
+
 
 def load_data(source: DataSourceOptions) -> MeasurementData:
     """The measurements (and the target ψ) that ``source`` names."""
     assert source.data is not None  # DataSourceOptions.check
+    suffix = Path(source.data).suffix.lower()
+    if source.format == "counts" or (source.format == "auto" and suffix in (".json", ".csv")):
+        if source.bases is not None:
+            raise ConfigError("--format counts: the counts hold their settings; no --bases here")
+        counts = load_counts(source.data, source.bit_order).data
+        if source.target_psi is None:
+            return counts
+        psi = load_psi(source.target_psi, counts.n_sites)
+        return MeasurementData(counts.outcomes, counts.bases, psi)
+    if source.bit_order is not None:
+        raise ConfigError("--bit-order applies to counts files (--format counts)")
     return load_measurements(
         source.data, bases=source.bases, psi=source.target_psi, format=source.format
     )
