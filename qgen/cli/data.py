@@ -295,6 +295,7 @@ def _mixed(
         "povm": data.povm,
         "n_samples": data.n_samples,
         "n_sites": n_sites,
+        "n_bases": len(bases),
         "bases": bases[:50],
         **info,
         "exact": None,
@@ -306,7 +307,7 @@ def _report(result: dict[str, Any]) -> None:
     if result.get("povm") is not None and not result["bases"]:
         what = f"{result['povm']} outcomes"
     else:
-        what = f"measurements in {len(result['bases'])} bases"
+        what = f"measurements in {result.get('n_bases', len(result['bases']))} bases"
     print(f"{result['n_samples']:,} {what} of {result['n_sites']} sites -> {result['out']}")
     for key, path in result["files"].items():
         print(f"  {key:13s} {path}")

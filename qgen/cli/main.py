@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -58,10 +59,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"qgen {command.name}: interrupted", file=sys.stderr)
         return 130
-    if inputs.run.json:
-        print(to_json(result))
-    else:
-        command.report(result)
+    try:
+        if inputs.run.json:
+            print(to_json(result))
+        else:
+            command.report(result)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `qgen ... | head`: the reader left; the run is saved
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - no flush error at exit
     return 0
 
 

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from qgen.driver import Driver, EarlyStopping, initial_parameters
+from qgen.driver import Driver, initial_parameters
 from qgen.errors import DataError, TrainingError
 from qgen.estimators.statistics import mean_and_error
 from qgen.exact.density import closest_physical, quantum_fidelity
@@ -35,6 +35,7 @@ from qgen.models.made import MADE
 from qgen.models.rnn import RNN
 from qgen.models.transformer import Transformer
 from qgen.tomography.povm_data import POVMData
+from qgen.tomography.selection import SignificantEarlyStopping
 from qgen.validation import require_int
 
 __all__ = [
@@ -216,10 +217,15 @@ def likelihood_projection(model: AutoregressiveModel, povm: POVM) -> np.ndarray:
 class POVMTrainer(Driver):
     """Negative log-likelihood training of an outcome model on POVM data.
 
-    Each epoch's record: ``train_nll`` (mean over its batches), ``validation_nll`` (with
-    validation data; early stopping with ``patience`` monitors it and restores the best
-    epoch), and, with a ``target`` distribution of all ``K^N`` outcomes, the
-    ``classical_fidelity`` every ``fidelity_every`` epochs.
+    Each epoch's record: ``train_nll`` (mean over its batches), ``validation_nll`` and
+    ``validation_loss_significance`` (with validation data: how many paired standard
+    errors it lies above the best epoch's; ``patience`` epochs in a row more than 2 above
+    stop the run and restore the best epoch, and a run whose last epoch is more than 2
+    above ends at the best, :class:`~qgen.tomography.selection.SignificantEarlyStopping`;
+    otherwise the last epoch is kept) and, every ``fidelity_every``
+    epochs, with a ``target`` distribution of all ``K^N`` outcomes the
+    ``classical_fidelity``, with a ``target_rho`` the ``fidelity`` of the model's state
+    after the 2-norm projection.
     """
 
     counter = "epoch"
@@ -253,9 +259,9 @@ class POVMTrainer(Driver):
         require_int(fidelity_every, "fidelity_every", minimum=1, error=TrainingError)
         if patience is not None and validation is None:
             raise TrainingError("early stopping (patience) needs validation data, got none")
-        stopping = (
-            None if validation is None else EarlyStopping("validation_nll", patience=patience)
-        )
+        stopping = None
+        if validation is not None:
+            stopping = SignificantEarlyStopping("validation_nll", patience=patience)
         super().__init__(
             model,
             [optimizer],
@@ -273,11 +279,14 @@ class POVMTrainer(Driver):
         self.fidelity_every = fidelity_every
 
     @torch.no_grad()
+    def log_likelihoods(self, outcomes: torch.Tensor) -> torch.Tensor:
+        """:math:`\\log P(\\mathbf a)` of every row of ``outcomes`` (float64)."""
+        model: Any = self.model
+        return torch.cat([model.log_prob(part) for part in outcomes.split(16384)]).double()
+
     def nll(self, outcomes: torch.Tensor) -> float:
         """Mean negative log-likelihood of ``outcomes`` (float64)."""
-        model: Any = self.model
-        values = torch.cat([model.log_prob(part) for part in outcomes.split(16384)])
-        return float(-values.double().mean())
+        return float(-self.log_likelihoods(outcomes).mean())
 
     def step(self) -> dict[str, Any]:
         """One pass over the shuffled training outcomes; returns the epoch's record."""
@@ -295,7 +304,11 @@ class POVMTrainer(Driver):
         model.eval()
         record: dict[str, Any] = {"train_nll": total / n}
         if self.validation is not None:
-            record["validation_nll"] = self.nll(self.validation)
+            held_out = self.log_likelihoods(self.validation)
+            record["validation_nll"] = float(-held_out.mean())
+            if isinstance(self.early_stopping, SignificantEarlyStopping):
+                self.early_stopping.observe(held_out)
+                record["validation_loss_significance"] = self.early_stopping.significance()
         if (self.steps + 1) % self.fidelity_every == 0:
             if self.target is not None:
                 record["classical_fidelity"] = classical_fidelity(model, self.target)

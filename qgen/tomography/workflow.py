@@ -250,12 +250,14 @@ class TomographyOptions(Options):
         choices=BASELINES,
         group="mixed state",
     )
-    projection: str = option(
-        "frobenius",
-        "the model's physical rho (--mixed): the closest state in the 2-norm (Smolin et "
-        "al.) or in the relative entropy of the outcomes (likelihood, N <= 7)",
+    projection: str | None = option(
+        None,
+        "the model's physical rho (--mixed): the state whose outcome distribution is "
+        "closest to the model's in relative entropy (likelihood, N <= 7), or the closest "
+        "in the 2-norm (frobenius, Smolin et al.)",
         choices=PROJECTIONS,
         group="mixed state",
+        default_help="likelihood up to 7 qubits, frobenius beyond",
     )
     observables: str | None = option(
         None,
@@ -269,12 +271,13 @@ class TomographyOptions(Options):
         if self.mixed:
             self._check_mixed()
             return
-        given = [name for name in ("povm", "baseline", "observables") if getattr(self, name)]
-        if given or self.projection != "frobenius":
-            raise ConfigError(
-                f"--{(given or ['projection'])[0]} is an option of mixed-state tomography: "
-                "add --mixed"
-            )
+        given = [
+            name
+            for name in ("povm", "baseline", "projection", "observables")
+            if getattr(self, name) is not None
+        ]
+        if given:
+            raise ConfigError(f"--{given[0]} is an option of mixed-state tomography: add --mixed")
         autoregressive = MODELS[self.model].autoregressive
         if self.magnetization is not None and not autoregressive:
             raise ConfigError(
