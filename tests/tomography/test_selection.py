@@ -46,7 +46,7 @@ def test_a_significant_loss_stops_and_restores_the_best_epoch():
     assert stopping.best_step == 5
     assert stopping.restore_best
     model.load_state_dict(stopping.best_state)
-    assert float(model.weight) == 5.0
+    assert float(model.weight.detach()) == 5.0
 
 
 def test_state_round_trip():
