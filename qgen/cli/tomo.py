@@ -86,13 +86,13 @@ def _report_mixed(summary: dict[str, Any]) -> None:
             f"projection; purity {number('purity', 5)} after"
         )
     exact = summary["exact"]
+    direct = summary["data_estimates"]
     for pauli, entry in summary["observables"].items():
-        value = (
-            f"{entry['value']:+.5f}"
-            if entry["error"] is None
-            else f"{entry['value']:+.5f} ± {entry['error']:.1e}"
-        )
+        value = f"{entry['value']:+.5f}"
+        if entry["error"] is not None:
+            value += f" ± {entry['error']:.1e}"
         line = f"<{pauli}>".ljust(16) + value
+        line += f"   data {direct[pauli]['value']:+.4f} ± {direct[pauli]['error']:.1e}"
         if exact is not None:
             line += f"   exact {exact[pauli]:+.5f}"
         print(line)

@@ -15,8 +15,10 @@ that state as ``rho.npy`` (the raw ρ beside it as ``rho_unprojected.npy``). Wit
 target: the fidelity :math:`F = (\mathrm{Tr}\sqrt{\sqrt\rho\,\sigma\sqrt\rho})^2`, the
 trace distance and the classical fidelity of the outcome distributions. Pauli strings
 are estimated from the model at any ``N`` by sequential importance sampling
-(:func:`~qgen.tomography.povm_model.pauli_expectation_of_model`), with error bars, beside
-their exact values.
+(:func:`~qgen.tomography.povm_model.pauli_expectation_of_model`), with the Monte Carlo
+error of the model's value, beside the direct estimate from the data with its standard
+error (``data_estimates``: the finite-data uncertainty, which the Monte Carlo error does
+not include) and the exact values.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ from qgen.tomography.povm_model import (
     likelihood_projection,
     model_density_matrix,
     model_probabilities,
+    pauli_expectation,
     pauli_expectation_of_model,
 )
 from qgen.tomography.workflow import DataSourceOptions, TomographyOptions
@@ -236,6 +239,15 @@ def _exact_observables(data: POVMData, observables: list[str]) -> dict[str, floa
     return {pauli: pauli_string_expectation(data.rho, pauli) for pauli in observables}
 
 
+def _direct_estimates(data: POVMData, observables: list[str]) -> dict[str, dict[str, float]]:
+    """Each Pauli string read off the measurements themselves, the mean of
+    :math:`\\prod_k \\mathrm{Tr}(\\sigma_k Q_{a_k})` over the data with its standard
+    error: what the data alone know of it, the scale of any estimate's finite-data error."""
+    return {
+        pauli: pauli_expectation(data.outcomes, data.measurement, pauli) for pauli in observables
+    }
+
+
 def _baseline_plan(data: POVMData, options: TomographyOptions, observables: list[str]) -> Plan:
     fit = BaselineFit(data, str(options.baseline))
     kept = _Reconstruction(data.rho)
@@ -254,6 +266,7 @@ def _baseline_plan(data: POVMData, options: TomographyOptions, observables: list
                 pauli: {"value": pauli_string_expectation(kept.physical, pauli), "error": None}
                 for pauli in observables
             },
+            "data_estimates": _direct_estimates(data, observables),
             "exact": _exact_observables(data, observables),
             "iterations": last.get("iterations"),
             "log_likelihood": last.get("log_likelihood"),
@@ -346,6 +359,7 @@ def mixed_plan(data: POVMData, options: TomographyOptions) -> Plan:
             )
             for pauli in observables
         }
+        summary["data_estimates"] = _direct_estimates(data, observables)
         summary["exact"] = _exact_observables(data, observables)
         summary["estimate_samples"] = options.estimate_samples
         return summary
