@@ -42,6 +42,9 @@ print(
     f"fidelity (physical, {summary['projection']} projection) {summary['fidelity']:.4f}"
 )
 for pauli, value in summary["observables"].items():
+    data_value = summary["data_estimates"][pauli]
     print(
-        f"  <{pauli}> = {value['value']:+.4f} ± {value['error']:.4f}   exact {summary['exact'][pauli]:+.4f}"
+        f"  <{pauli}> = {value['value']:+.4f} ± {value['error']:.4f} (model)   "
+        f"{data_value['value']:+.4f} ± {data_value['error']:.4f} (data)   "
+        f"exact {summary['exact'][pauli]:+.4f}"
     )
