@@ -35,6 +35,7 @@ import numpy as np
 import torch
 
 from qgen.errors import DataError
+from qgen.tomography.files import read_text
 from qgen.tomography.measurements import MeasurementData
 
 __all__ = ["BIT_ORDERS", "CountsFile", "load_counts", "save_counts"]
@@ -154,14 +155,7 @@ def load_counts(
             are named.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise DataError(f"counts file {path} does not exist") from None
-    except UnicodeDecodeError as error:
-        raise DataError(f"counts file {path} is not UTF-8 text ({error.reason})") from None
-    except OSError as error:
-        raise DataError(f"cannot read counts file {path}: {error}") from None
+    text = read_text(path, "counts")
     if not text.strip():
         raise DataError(f"counts file {path} is empty")
     stated = None

@@ -50,10 +50,11 @@ FORMATS = ("auto", "npz", "qucumber")
 """File formats of :func:`load_measurements` (``"auto"``: ``.npz`` by suffix, else text)."""
 
 
-def _read_lines(path: Path, what: str) -> list[str]:
-    """The lines of a text file, trailing blank lines dropped; refuses empty or blank lines."""
+def read_text(path: Path, what: str) -> str:
+    """The UTF-8 text of a file (a byte-order mark dropped), or one :class:`DataError`
+    naming the ``what`` file and why it cannot be read."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise DataError(f"{what} file {path} does not exist") from None
     except IsADirectoryError:
@@ -62,7 +63,11 @@ def _read_lines(path: Path, what: str) -> list[str]:
         raise DataError(f"{what} file {path} is not UTF-8 text ({error.reason})") from None
     except OSError as error:
         raise DataError(f"cannot read {what} file {path}: {error}") from None
-    lines = text.splitlines()
+
+
+def _read_lines(path: Path, what: str) -> list[str]:
+    """The lines of a text file, trailing blank lines dropped; refuses empty or blank lines."""
+    lines = read_text(path, what).splitlines()
     while lines and not lines[-1].strip():
         lines.pop()
     if not lines:
@@ -231,14 +236,23 @@ def _format_of(path: Path, format: str) -> str:
     return format
 
 
-def _load_npz(path: Path) -> dict[str, Any]:
+def read_npz(path: Path) -> dict[str, np.ndarray]:
+    """Every array of an ``.npz`` archive, read without pickles.
+
+    Raises:
+        DataError: a missing file, or one that is not such an archive.
+    """
     try:
         with np.load(path, allow_pickle=False) as archive:
-            arrays = {key: archive[key] for key in archive.files}
+            return {key: archive[key] for key in archive.files}
     except FileNotFoundError:
         raise DataError(f"data file {path} does not exist") from None
     except (OSError, ValueError) as error:
         raise DataError(f"{path}: not a readable .npz archive ({error})") from None
+
+
+def _load_npz(path: Path) -> dict[str, Any]:
+    arrays = read_npz(path)
     missing = [key for key in ("outcomes", "bases") if key not in arrays]
     if missing:
         raise DataError(

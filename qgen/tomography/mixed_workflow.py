@@ -41,7 +41,6 @@ from qgen.exact.density import (
     trace_distance,
 )
 from qgen.exact.povm import PAULI_MATRICES, outcome_probabilities, pauli_string_expectation
-from qgen.options import Options
 from qgen.runs import RunDirectory
 from qgen.tomography.baselines import MAX_BASELINE_SITES, linear_inversion, maximum_likelihood
 from qgen.tomography.povm_data import POVMData
@@ -56,8 +55,8 @@ from qgen.tomography.povm_model import (
     pauli_expectation,
     pauli_expectation_of_model,
 )
-from qgen.tomography.workflow import DataSourceOptions, TomographyOptions
-from qgen.workflow import Plan, execute, log_to_stderr
+from qgen.tomography.workflow import DataSourceOptions, TomographyOptions, execute_tomography
+from qgen.workflow import Plan, log_to_stderr
 
 __all__ = [
     "BaselineFit",
@@ -399,14 +398,11 @@ def run_mixed_tomography(
     ``{"value", "error"}``) and ``exact`` (their values in the target), and the run's
     particulars.
     """
-    tables: dict[str, Options] = {"tomo": options}
-    if source is not None:
-        tables = {"data": source, **tables}
-    return execute(
-        "tomo",
+    return execute_tomography(
         lambda: mixed_plan(data, options),
-        tables,
-        out=out,
+        options,
+        out,
+        source=source,
         resume=resume,
         progress=progress,
         plots=plots,

@@ -33,6 +33,7 @@ from qgen.tomography.files import (
     _load_dataset,
     load_density_matrix,
     load_measurements,
+    read_npz,
     refuse_existing_dataset,
     save_dataset,
 )
@@ -96,13 +97,13 @@ def save_density_matrix(rho: np.ndarray, path: str | Path) -> Path:
 
 
 def _load_outcome_archive(path: Path) -> POVMData:
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {key: archive[key] for key in archive.files}
-    except FileNotFoundError:
-        raise DataError(f"data file {path} does not exist") from None
-    except (OSError, ValueError) as error:
-        raise DataError(f"{path}: not a readable .npz archive ({error})") from None
+    arrays = read_npz(path)
+    missing = [key for key in ("outcomes", "povm") if key not in arrays]
+    if missing:
+        raise DataError(
+            f"{path}: expected arrays 'outcomes' and 'povm' (and optionally 'rho'), missing "
+            f"{missing}; found {sorted(arrays)}"
+        )
     outcomes = arrays["outcomes"]
     if outcomes.dtype.kind not in "iu" or outcomes.ndim != 2:
         raise DataError(
@@ -118,11 +119,7 @@ def _load_outcome_archive(path: Path) -> POVMData:
 
 
 def _is_outcome_archive(path: Path) -> bool:
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            return "povm" in archive.files
-    except (OSError, ValueError):
-        return False  # the reader of Pauli records names what is wrong
+    return "povm" in read_npz(path)
 
 
 def _load_directory(directory: Path) -> POVMData:

@@ -45,6 +45,7 @@ __all__ = [
     "TomographyOptions",
     "annealing",
     "build_tomography_model",
+    "execute_tomography",
     "load_data",
     "plan",
     "run_tomography",
@@ -465,18 +466,36 @@ def run_tomography(
     ``exact`` (the same quantities of the target ψ, or None), and the run's particulars.
     ``source`` says where the data came from (written to the config).
     """
-    tables: dict[str, Options] = {"tomo": options}
-    if source is not None:
-        tables = {"data": source, **tables}
-    return execute(
-        "tomo",
+    return execute_tomography(
         lambda: plan(data, options),
-        tables,
-        out=out,
+        options,
+        out,
+        source=source,
         resume=resume,
         progress=progress,
         plots=plots,
         log=log,
+    )
+
+
+def execute_tomography(
+    prepare: Callable[[], Plan],
+    options: TomographyOptions,
+    out: str | Path | None,
+    *,
+    source: DataSourceOptions | None,
+    resume: bool,
+    progress: bool | None,
+    plots: bool,
+    log: Callable[[str], None],
+) -> dict[str, Any]:
+    """:func:`~qgen.workflow.execute` of a tomography plan, pure or mixed, with its
+    ``[data]`` and ``[tomo]`` tables as the config."""
+    tables: dict[str, Options] = {"tomo": options}
+    if source is not None:
+        tables = {"data": source, **tables}
+    return execute(
+        "tomo", prepare, tables, out=out, resume=resume, progress=progress, plots=plots, log=log
     )
 
 

@@ -179,6 +179,14 @@ def test_outcomes_outside_the_povm_are_named(tmp_path):
     np.savez(tmp_path / "o.npz", outcomes=np.array([[0, 7]]), povm=np.array("pauli6"))
     with pytest.raises(DataError, match=r"o.npz: outcomes: expected values in \[0, 5\].*got 7"):
         load_povm_data(tmp_path / "o.npz")
+    np.savez(tmp_path / "q.npz", povm=np.array("pauli6"))
+    with pytest.raises(DataError, match=r"q.npz: expected arrays 'outcomes' and 'povm'"):
+        load_povm_data(tmp_path / "q.npz")
+    (tmp_path / "junk.npz").write_bytes(b"not a zip")
+    with pytest.raises(DataError, match=r"not a readable \.npz archive"):
+        load_povm_data(tmp_path / "junk.npz")
+    with pytest.raises(DataError, match=r"counts file .* does not exist"):
+        load_povm_data(tmp_path / "missing.json")
     np.savez(tmp_path / "p.npz", outcomes=np.array([[0, 1]]), povm=np.array("nonsense"))
     with pytest.raises(DataError, match="povm: expected one of tetra, pauli4, pauli6"):
         load_povm_data(tmp_path / "p.npz")
