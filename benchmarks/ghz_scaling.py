@@ -31,8 +31,7 @@ from qgen.tomography.povm_model import (
     build_povm_model,
     classical_fidelity_monte_carlo,
 )
-
-_LR = {"rnn": 5e-3, "transformer": 1e-3, "made": 1e-3}
+from qgen.tomography.workflow import DEFAULT_LEARNING_RATES
 
 
 def train_and_measure(args: argparse.Namespace, n_sites: int, povm: str, n_samples: int) -> dict:
@@ -41,7 +40,8 @@ def train_and_measure(args: argparse.Namespace, n_sites: int, povm: str, n_sampl
     data = POVMData(state.sample(measurement, n_samples, seed=args.seed), povm)
     train, validation = data.split(0.1, seed=args.seed)
     model = build_povm_model(args.model, n_sites, povm, seed=args.seed)
-    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr or _LR[args.model])
+    learning_rate = args.lr or DEFAULT_LEARNING_RATES[args.model]
+    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
     trainer = POVMTrainer(
         model,
         train,

@@ -55,7 +55,12 @@ from qgen.tomography.povm_model import (
     pauli_expectation,
     pauli_expectation_of_model,
 )
-from qgen.tomography.workflow import DataSourceOptions, TomographyOptions, execute_tomography
+from qgen.tomography.workflow import (
+    DEFAULT_LEARNING_RATES,
+    DataSourceOptions,
+    TomographyOptions,
+    execute_tomography,
+)
 from qgen.workflow import Plan, log_to_stderr
 
 __all__ = [
@@ -67,7 +72,6 @@ __all__ = [
     "run_mixed_tomography",
 ]
 
-_DEFAULT_LR = {"rnn": 5e-3, "transformer": 1e-3, "made": 1e-3}
 _FIDELITY_PER_EPOCH_SITES = 4
 """Largest N whose quantum fidelity is evaluated every epoch (6^N outcomes enumerated)."""
 
@@ -293,7 +297,7 @@ def mixed_plan(data: POVMData, options: TomographyOptions) -> Plan:
         heads=options.heads,
         seed=options.seed,
     )
-    learning_rate = options.lr or _DEFAULT_LR[options.model]
+    learning_rate = options.lr or DEFAULT_LEARNING_RATES[options.model]
     optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
     scheduler = None
     if options.lr_schedule == "cosine":

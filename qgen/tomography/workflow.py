@@ -40,6 +40,7 @@ from qgen.tomography.training import METHODS, TomographyTrainer
 from qgen.workflow import Plan, execute, log_to_stderr
 
 __all__ = [
+    "DEFAULT_LEARNING_RATES",
     "SCHEDULES",
     "DataSourceOptions",
     "TomographyOptions",
@@ -58,7 +59,13 @@ PROJECTIONS = ("frobenius", "likelihood")
 SCHEDULES = ("cosine", "constant")
 """Learning-rate schedules over the epochs."""
 
-_DEFAULT_LR = {"amplitude-phase-rbm": 2e-2, "rnn": 5e-3, "transformer": 1e-3, "made": 1e-3}
+DEFAULT_LEARNING_RATES = {
+    "amplitude-phase-rbm": 2e-2,
+    "rnn": 5e-3,
+    "transformer": 1e-3,
+    "made": 1e-3,
+}
+"""Adam's learning rate by model when ``lr`` is not given (pure and mixed states)."""
 DEFAULT_DEPOLARIZATION = 0.9
 """Initial depolarization of the likelihood's annealing for data with X/Y measurements."""
 
@@ -388,7 +395,7 @@ def plan(data: MeasurementData, options: TomographyOptions) -> Plan:
     samples what the data never measured directly."""
     train, validation = data.split(options.validation_fraction, seed=options.seed)
     model = build_tomography_model(options, data)
-    learning_rate = options.lr or _DEFAULT_LR.get(options.model, 1e-3)
+    learning_rate = options.lr or DEFAULT_LEARNING_RATES[options.model]
     optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
     scheduler = None
     if options.lr_schedule == "cosine":
