@@ -81,13 +81,15 @@ def series_plot(
     save_figure(figure, path)
 
 
-def density_matrix_bars(path: str | Path, rho: Any, target: Any = None) -> None:
+def density_matrix_bars(
+    path: str | Path, rho: Any, target: Any = None, title: str = "reconstruction"
+) -> None:
     """3D bars of :math:`|\\rho_{ij}|` (the figure of Cha et al. 2022), beside the
     target's when given; basis states labelled by their bits, site 0 first. Up to
     5 qubits (1,024 bars); larger matrices are drawn as images."""
     import numpy as np
 
-    panels = [("reconstruction", np.abs(np.asarray(rho)))]
+    panels = [(title, np.abs(np.asarray(rho)))]
     if target is not None:
         panels.append(("target", np.abs(np.asarray(target))))
     size = panels[0][1].shape[0]
@@ -114,5 +116,6 @@ def density_matrix_bars(path: str | Path, rho: Any, target: Any = None) -> None:
         axis.set_xticks(list(ticks), [labels[i] for i in ticks], fontsize=6)
         axis.set_yticks(list(ticks), [labels[i] for i in ticks], fontsize=6)
         axis.set_zlabel("|rho_ij|")
+        axis.set_box_aspect(None, zoom=0.85)  # room for the axis labels
         axis.set_title(title)
     save_figure(figure, path)

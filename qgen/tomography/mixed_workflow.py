@@ -233,7 +233,12 @@ class _Reconstruction:
 
         _plot_training(run_dir, history)
         if self.physical is not None:
-            density_matrix_bars(run_dir.path / "rho.png", self.physical, self.target)
+            title = str(summary["method"])
+            if summary["min_eigenvalue_before_projection"] < 0:
+                title += f" ({summary['projection']} projection)"
+            if summary.get("fidelity") is not None:
+                title += f", F = {summary['fidelity']:.4f}"
+            density_matrix_bars(run_dir.path / "rho.png", self.physical, self.target, title)
 
 
 def _exact_observables(data: POVMData, observables: list[str]) -> dict[str, float] | None:
