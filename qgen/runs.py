@@ -189,7 +189,12 @@ class RunDirectory:
                     f"run directory {self.path} already holds a run ({', '.join(leftovers)}); "
                     "resume it (qgen --resume) or choose another directory"
                 )
-            self.path.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.mkdir(parents=True, exist_ok=True)
+            except OSError as error:  # a regular file on the way, /proc, no permission
+                raise RunDirectoryError(
+                    f"cannot create the run directory {self.path}: {error.strerror}"
+                ) from None
 
     @property
     def config_path(self) -> Path:

@@ -83,3 +83,12 @@ def test_series_plot_writes_a_png(tmp_path) -> None:
         hlines={"exact": 0.4},
     )
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_run_directory_that_cannot_be_made_is_one_clear_error(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(
+        RunDirectoryError, match=r"cannot create the run directory .*: Not a directory"
+    ):
+        RunDirectory(blocker / "run")

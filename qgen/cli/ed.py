@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from qgen.cli.command import Command, Inputs
-from qgen.exact.diagonalize import METHODS, diagonalize
+from qgen.errors import ConfigError
+from qgen.exact.diagonalize import METHODS, check_diagonalization_size, diagonalize
 from qgen.options import Options, option
 from qgen.system import System
 
@@ -50,6 +52,7 @@ def _handle(inputs: Inputs) -> dict[str, Any]:
     options = inputs.tables["ed"]
     assert isinstance(options, EDOptions)
     lattice = system.build_lattice()
+    check_diagonalization_size(system.n_sites, system.sector, options.k)  # before O(N^2) work
     hamiltonian = system.build_hamiltonian(lattice)
     inputs.log(f"qgen ed: {system.describe()}")
     start = time.perf_counter()
@@ -63,6 +66,11 @@ def _handle(inputs: Inputs) -> dict[str, Any]:
     )
     n = system.n_sites
     energies = [float(e) for e in spectrum.energies]
+    if not all(math.isfinite(e) for e in energies):
+        raise ConfigError(
+            f"the energies overflowed to {energies[0]}: expected couplings whose sums stay "
+            f"finite in double precision, got {system.describe()}"
+        )
     return {
         "command": "ed",
         "description": system.describe(),

@@ -24,12 +24,12 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as sla
 
 from qgen._memory import check_memory
-from qgen.errors import HilbertError, QgenError
+from qgen.errors import HilbertError, MemoryLimitError, QgenError
 from qgen.hilbert import MagnetizationSector, as_sector
 from qgen.operators.pauli import PauliSum
 from qgen.validation import require_int
 
-__all__ = ["Spectrum", "diagonalize", "ground_state"]
+__all__ = ["Spectrum", "check_diagonalization_size", "diagonalize", "ground_state"]
 
 METHODS = ("auto", "lanczos", "full")
 # Below this dimension dense diagonalization is both faster and simpler than Lanczos.
@@ -122,6 +122,39 @@ def _lanczos_deflated(
         found = np.column_stack([found, vector[:, 0]])
     order = np.argsort(energies, kind="stable")
     return np.asarray(energies)[order], found[:, order]
+
+
+_MAX_SITES = 62
+"""Beyond this a basis index no longer fits the 64-bit integers qgen stores them in."""
+
+
+def check_diagonalization_size(
+    n_sites: int,
+    sector: MagnetizationSector | float | str | None = None,
+    k: int = 1,
+    memory_limit: int | None = None,
+) -> None:
+    """Refuse, before any operator is built, a diagonalization whose Lanczos vectors alone
+    would not fit in memory (the operator's own size is checked later, by
+    :func:`diagonalize`).
+
+    Raises:
+        MemoryLimitError: the space is too large; the message names its dimension.
+    """
+    if n_sites > _MAX_SITES:
+        raise MemoryLimitError(
+            f"exact diagonalization of {n_sites} sites: the space has 2^{n_sites} states; "
+            f"expected N <= {_MAX_SITES} (in practice about 30, or 40 in a sector)"
+        )
+    resolved = as_sector(sector, n_sites)
+    dimension = (1 << n_sites) if resolved is None else resolved.dimension
+    where = "in the full space" if resolved is None else f"in {resolved!r}"
+    check_memory(
+        (_MIN_KRYLOV + k + 4) * dimension * 16,
+        f"diagonalization {where} (dimension {dimension:.3g}; its Lanczos vectors alone)",
+        memory_limit,
+        hint="use a smaller system" if resolved is not None else "use a magnetization sector",
+    )
 
 
 def diagonalize(

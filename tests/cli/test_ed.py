@@ -131,3 +131,21 @@ def test_bad_memory_limit_is_a_one_line_error(capsys, monkeypatch):
     monkeypatch.setenv("QGEN_MEMORY_LIMIT", "lots")
     assert main(["ed", "--size", "8"]) == 2
     assert "QGEN_MEMORY_LIMIT" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--size", "99999999999999999999"], "the space has 2^99999999999999999999 states"),
+        (["--size", "100000", "--sector", "0"], "expected N <= 62"),
+        (["--size", "44"], "its Lanczos vectors alone) needs about"),
+        (["--size", "6", "--J", "1e308"], "the energies overflowed to -inf"),
+    ],
+)
+def test_sizes_and_couplings_beyond_reach_are_refused_in_one_line(capsys, argv, message):
+    """No O(N^2) table is built for a size ED cannot hold, and no infinite energy is
+    printed (or written as JSON's non-standard -Infinity)."""
+    assert main(["ed", *argv, "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert message in captured.err.strip().splitlines()[-1]
