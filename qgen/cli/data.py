@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from qgen._memory import check_memory
 from qgen.cli.command import Command, Inputs
 from qgen.errors import ConfigError, DataError
 from qgen.exact.density import CHANNELS
@@ -198,6 +199,12 @@ def _handle(inputs: Inputs) -> dict[str, Any]:
         bases = load_basis_list(options.bases_file, n_sites)
     else:
         bases = parse_bases(options.bases or "Z", n_sites)
+    n_rows = options.samples * max(len(bases), 1)
+    check_memory(
+        4 * n_rows * n_sites * 8,
+        f"{n_rows:,} measurements of {n_sites} sites",
+        hint="use fewer --samples",
+    )
     if options.state is None:
         inputs.log(f"qgen data: ground state of the {inputs.system.describe()}")
     start = time.perf_counter()

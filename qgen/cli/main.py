@@ -59,6 +59,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"qgen {command.name}: interrupted", file=sys.stderr)
         return 130
+    except (MemoryError, RuntimeError) as error:
+        # The last defence: the memory estimates refuse most jobs that cannot fit before
+        # they start; an allocation that fails anyway (torch's allocator raises a
+        # RuntimeError) is one line, not a traceback. Other RuntimeErrors are bugs.
+        if not isinstance(error, MemoryError) and "allocate memory" not in str(error):
+            raise
+        what = str(error).split("you tried to allocate")[-1].split(".")[0].strip()
+        print(
+            f"qgen {command.name}: error: out of memory"
+            + (f" (an allocation of {what})" if what and what != str(error) else "")
+            + ": use fewer samples or a smaller model",
+            file=sys.stderr,
+        )
+        return 2
     try:
         if inputs.run.json:
             print(to_json(result))

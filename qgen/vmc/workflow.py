@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from qgen._memory import check_memory
 from qgen.driver import cosine_schedule, initial_parameters
 from qgen.errors import ConfigError
 from qgen.lattice import Lattice
@@ -99,6 +100,13 @@ class PreparedRun:
 def prepare(system: System, options: VMCOptions) -> PreparedRun:
     """Build model, sampler, optimizer and driver, and look up the exact energy."""
     lattice = system.build_lattice()
+    # A lower bound (the samples and a few per-sample arrays of their size), checked before
+    # the Hamiltonian and the model are built.
+    check_memory(
+        16 * max(options.samples, options.final_samples) * lattice.n_sites * 8,
+        f"{max(options.samples, options.final_samples):,} samples of {lattice.n_sites} sites",
+        hint="use fewer --samples / --final-samples",
+    )
     hamiltonian = system.build_hamiltonian(lattice)
     magnetization = system.sector if options.u1 else None
     with initial_parameters(options.seed):

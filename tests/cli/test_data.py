@@ -133,3 +133,10 @@ def test_bad_flags_give_one_line_errors(tmp_path, capsys, argv, match):
     assert match in error
     assert error.startswith("qgen data: error:")
     assert not (tmp_path / "x").exists()
+
+
+def test_a_data_set_beyond_memory_is_refused(tmp_path, capsys):
+    argv = ["data", "--state", "ghz", "--size", "4", "--samples", "1000000000000"]
+    assert main([*argv, "--out", str(tmp_path / "d")]) == 2
+    assert "1,000,000,000,000 measurements of 4 sites needs about" in capsys.readouterr().err
+    assert not (tmp_path / "d").exists()

@@ -169,3 +169,18 @@ def test_unknown_optimizer_flag_is_a_one_line_error(capsys):
     assert error_of(capsys, "--optimizer", "lbfgs") == (
         "qgen vmc: error: --optimizer: expected one of adam, sgd, sr, minsr, got 'lbfgs'"
     )
+
+
+def test_a_sample_count_beyond_memory_is_refused_before_anything_is_built(capsys):
+    assert main(["vmc", "--size", "4", "--samples", "1000000000000", "--iterations", "1"]) == 2
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "1,000,000,000,000 samples of 4 sites needs about" in line
+
+
+def test_an_allocation_that_fails_anyway_is_one_line(capsys):
+    """A model too large to allocate (no estimate knows every model's size): torch's
+    allocator error becomes one line, exit 2."""
+    argv = ["vmc", "--size", "4", "--hidden", "1000000", "--iterations", "1"]
+    assert main(argv) == 2
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert line.startswith("qgen vmc: error: out of memory")
