@@ -222,6 +222,34 @@ def outcome_probabilities(rho: np.ndarray, povm: POVM, *, check: bool = True) ->
     return np.clip(tensor.reshape(-1).real, 0.0, None)
 
 
+def probabilities_of_outcomes(rho: np.ndarray, povm: POVM, outcomes: np.ndarray) -> np.ndarray:
+    r""":math:`P(\mathbf a) = \mathrm{Tr}(\rho \otimes_k M_{a_k})` of given outcome rows
+    (``N <= 12``), without the ``K^N`` table: site by site, each distinct prefix of the
+    rows contracts ρ once (outcome rows that share their first sites share the work)."""
+    matrix = np.asarray(rho, dtype=np.complex128)
+    n_sites = matrix.shape[0].bit_length() - 1
+    _check_dense(n_sites)
+    rows = np.asarray(outcomes, dtype=np.int64)
+    if rows.ndim != 2 or rows.shape[1] != n_sites:
+        raise DataError(f"outcomes: expected shape (n, {n_sites}), got {rows.shape}")
+    if rows.size and (rows.min() < 0 or rows.max() >= povm.size):
+        raise DataError(f"outcomes: expected values in [0, {povm.size - 1}] of {povm.name}")
+    result = np.empty(rows.shape[0])
+
+    def contract(tensor: np.ndarray, members: np.ndarray, site: int) -> None:
+        if site == n_sites:
+            result[members] = float(np.real(tensor))
+            return
+        remaining = n_sites - site  # axis 0: this site's row index, axis `remaining`: its column
+        for outcome in np.unique(rows[members, site]):
+            chosen = members[rows[members, site] == outcome]
+            reduced = np.tensordot(povm.elements[outcome], tensor, axes=([0, 1], [remaining, 0]))
+            contract(reduced, chosen, site + 1)
+
+    contract(matrix.reshape((2,) * (2 * n_sites)), np.arange(rows.shape[0]), 0)
+    return np.clip(result, 0.0, None)
+
+
 def operator_sum(weights: np.ndarray, operators: np.ndarray) -> np.ndarray:
     r""":math:`\sum_{\mathbf a} w(\mathbf a)\, \otimes_k O_{a_k}` for weights on all ``K^N``
     outcomes and ``operators`` of shape ``(K, 2, 2)`` (the duals give ρ from P, the

@@ -178,3 +178,20 @@ def test_data_refusals(tmp_path, capsys):
     line = error_of(capsys, *base, "--povm", "tetra", "--readout-error", "0.1")
     assert "flips the bits of Pauli measurements" in line
     assert "choose one of" in error_of(capsys, *base, "--povm", "tetra", "--bases", "X")
+
+
+def test_beyond_eight_qubits_the_classical_fidelity_is_a_monte_carlo_estimate(tmp_path, capsys):
+    """N = 9: no rho is built (4^9 outcomes are not enumerated), and the classical
+    fidelity comes with its error bar; the estimator itself is checked against the exact
+    value in tests/tomography/test_mixed_files.py."""
+    argv = ["data", "--state", "ghz", "--size", "9", "--noise", "depolarizing:0.1"]
+    argv += ["--povm", "tetra", "--samples", "400", "--out", str(tmp_path / "g9")]
+    assert main(argv) == 0
+    capsys.readouterr()
+    summary = run_json(capsys, "tomo", "--mixed", "--data", str(tmp_path / "g9"),
+                       "--model", "made", "--epochs", "3", "--estimate-samples", "3000",
+                       "--no-progress", "--out", str(tmp_path / "r"))  # fmt: skip
+    assert summary["rho"] is None
+    assert summary["fidelity"] is None
+    assert 0 < summary["classical_fidelity"] <= 1.05
+    assert 0 < summary["classical_fidelity_error"] < 0.05
