@@ -20,6 +20,7 @@ the previous complete version in place, never a truncated file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -50,6 +51,8 @@ CONFIG_FILE = "config.toml"
 LOG_FILE = "log.jsonl"
 CHECKPOINT_FILE = "checkpoint.pt"
 SUMMARY_FILE = "summary.json"
+LOCK_FILE = ".lock"
+"""Held (``flock``) by the process running in the directory, with its process id."""
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
@@ -173,6 +176,7 @@ class RunDirectory:
     def __init__(self, path: str | Path, resume: bool = False) -> None:
         self.path = Path(path)
         self.resume = resume
+        self._lock_handle: Any = None
         if resume:
             if not self.checkpoint_path.exists():
                 raise RunDirectoryError(
@@ -195,6 +199,48 @@ class RunDirectory:
                 raise RunDirectoryError(
                     f"cannot create the run directory {self.path}: {error.strerror}"
                 ) from None
+
+    def lock(self) -> None:
+        """Hold the directory for this process until :meth:`unlock` (or its exit): a
+        second run, or a ``--resume`` while the first still runs, is refused instead of
+        interleaving its log and checkpoints with the first's. Without ``fcntl``
+        (Windows) nothing is locked."""
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not on POSIX
+            return
+        handle = open(self.path / LOCK_FILE, "a+", encoding="utf-8")  # noqa: SIM115 - held
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise RunDirectoryError(
+                f"run directory {self.path} is in use by a running qgen process "
+                f"(pid {holder}); wait for it to finish, or choose another directory"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        self._lock_handle = handle
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[RunDirectory]:
+        """:meth:`lock` for the ``with`` block."""
+        self.lock()
+        try:
+            yield self
+        finally:
+            self.unlock()
+
+    def unlock(self) -> None:
+        """Release :meth:`lock` (the lock file stays, empty of meaning once unlocked)."""
+        handle = self._lock_handle
+        if handle is not None:
+            handle.close()  # closing the descriptor releases the flock
+            self._lock_handle = None
 
     @property
     def config_path(self) -> Path:

@@ -12,6 +12,7 @@ resumable options, restore the checkpoint, write the config, run, summarize, wri
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -136,9 +137,29 @@ def execute(
         raise ConfigError("resuming needs the run directory to continue (out)")
     began = time.perf_counter()
     run_dir = None if out is None else RunDirectory(out, resume=resume)
+    with contextlib.nullcontext() if run_dir is None else run_dir.held():
+        return _run(plan_of=prepare, run_dir=run_dir, command=command, config=config,
+                    resumable=resumable, resume=resume, progress=progress, plots=plots,
+                    log=log, began=began)  # fmt: skip
+
+
+def _run(
+    *,
+    plan_of: Callable[[], Plan],
+    run_dir: RunDirectory | None,
+    command: str,
+    config: dict[str, dict[str, Any]],
+    resumable: list[str],
+    resume: bool,
+    progress: bool | None,
+    plots: bool,
+    log: Callable[[str], None],
+    began: float,
+) -> dict[str, Any]:
+    """The body of :func:`execute`, with the run directory held."""
     if run_dir is not None:
         run_dir.check_config(config, resumable)
-    plan = prepare()
+    plan = plan_of()
     driver = plan.driver
     if run_dir is not None:
         if resume:

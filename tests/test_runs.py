@@ -92,3 +92,32 @@ def test_a_run_directory_that_cannot_be_made_is_one_clear_error(tmp_path):
         RunDirectoryError, match=r"cannot create the run directory .*: Not a directory"
     ):
         RunDirectory(blocker / "run")
+
+
+def test_a_directory_in_use_is_refused_to_a_second_run(tmp_path):
+    """Two runs into one directory (or a resume while the first runs) would interleave
+    their logs and checkpoints: the second is refused while the first holds it."""
+    first = RunDirectory(tmp_path / "run")
+    second = RunDirectory(tmp_path / "run")
+    with (
+        first.held(),
+        pytest.raises(RunDirectoryError, match=r"is in use by a running qgen process \(pid \d+\)"),
+    ):
+        second.lock()
+    with second.held():  # released: free again
+        pass
+
+
+def test_a_second_process_is_refused_while_a_run_holds_its_directory(tmp_path):
+    import subprocess
+    import sys
+
+    held = RunDirectory(tmp_path / "run")
+    with held.held():
+        result = subprocess.run(
+            [sys.executable, "-m", "qgen", "vmc", "--size", "4", "--iterations", "1",
+             "--out", str(tmp_path / "run")],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    assert result.returncode == 2
+    assert "is in use by a running qgen process" in result.stderr
