@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -242,6 +243,8 @@ def read_npz(path: Path) -> dict[str, np.ndarray]:
     Raises:
         DataError: a missing file, or one that is not such an archive.
     """
+    if path.is_file() and not zipfile.is_zipfile(path):
+        raise DataError(f"{path}: not an .npz archive (an .npz file is a zip archive)")
     try:
         with np.load(path, allow_pickle=False) as archive:
             return {key: archive[key] for key in archive.files}

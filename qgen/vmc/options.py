@@ -78,7 +78,12 @@ class VMCOptions(Options):
         default_help="where the Hamiltonian conserves S^z",
     )
     dtype: str = option("float32", "parameter dtype", choices=DTYPES, group="wave function")
-    samples: int = option(1024, "samples per iteration", minimum=1, group="sampling")
+    samples: int = option(
+        1024,
+        "samples per iteration (two at least: an error bar needs two)",
+        minimum=2,
+        group="sampling",
+    )
     sampler: str = option(
         "auto",
         "auto: autoregressive for autoregressive models; for RBMs exchange (Metropolis, "

@@ -114,7 +114,7 @@ def test_config_file_with_system_and_vmc_tables(capsys, tmp_path):
         pytest.param(["--model", "rnn2d"], "needs a square lattice", id="rnn2d-on-chain"),
         pytest.param(["--sector", "0.5"], "no configuration of 6 spins", id="impossible-sector"),
         pytest.param(
-            ["--samples", "0"], "--samples: expected an integer ≥ 1, got 0", id="no-samples"
+            ["--samples", "0"], "--samples: expected an integer ≥ 2, got 0", id="no-samples"
         ),
         pytest.param(
             ["--hamiltonian", "tfim", "--u1"], "does not conserve; drop --u1", id="u1-on-tfim"

@@ -190,7 +190,7 @@ def test_outcomes_outside_the_povm_are_named(tmp_path):
     with pytest.raises(DataError, match=r"q.npz: expected arrays 'outcomes' and 'povm'"):
         load_povm_data(tmp_path / "q.npz")
     (tmp_path / "junk.npz").write_bytes(b"not a zip")
-    with pytest.raises(DataError, match=r"not a readable \.npz archive"):
+    with pytest.raises(DataError, match=r"not an \.npz archive"):
         load_povm_data(tmp_path / "junk.npz")
     with pytest.raises(DataError, match=r"counts file .* does not exist"):
         load_povm_data(tmp_path / "missing.json")
