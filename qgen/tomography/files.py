@@ -237,31 +237,36 @@ def _format_of(path: Path, format: str) -> str:
     return format
 
 
-def read_npz(path: Path) -> dict[str, np.ndarray]:
+def read_npz(
+    path: Path, required: tuple[str, ...] = (), optional: tuple[str, ...] = ()
+) -> dict[str, np.ndarray]:
     """Every array of an ``.npz`` archive, read without pickles.
 
     Raises:
-        DataError: a missing file, or one that is not such an archive.
+        DataError: a missing file, one that is not such an archive, or one without the
+            ``required`` arrays (the message names them and the ``optional`` ones).
     """
     if path.is_file() and not zipfile.is_zipfile(path):
         raise DataError(f"{path}: not an .npz archive (an .npz file is a zip archive)")
     try:
         with np.load(path, allow_pickle=False) as archive:
-            return {key: archive[key] for key in archive.files}
+            arrays = {key: archive[key] for key in archive.files}
     except FileNotFoundError:
         raise DataError(f"data file {path} does not exist") from None
     except (OSError, ValueError) as error:
         raise DataError(f"{path}: not a readable .npz archive ({error})") from None
+    missing = [key for key in required if key not in arrays]
+    if missing:
+        wanted = " and ".join(f"'{key}'" for key in required)
+        extra = f" (and optionally {', '.join(repr(k) for k in optional)})" if optional else ""
+        raise DataError(
+            f"{path}: expected arrays {wanted}{extra}, missing {missing}; found {sorted(arrays)}"
+        )
+    return arrays
 
 
 def _load_npz(path: Path) -> dict[str, Any]:
-    arrays = read_npz(path)
-    missing = [key for key in ("outcomes", "bases") if key not in arrays]
-    if missing:
-        raise DataError(
-            f"{path}: expected arrays 'outcomes' and 'bases' (and optionally 'psi'), "
-            f"missing {missing}; found {sorted(arrays)}"
-        )
+    arrays = read_npz(path, ("outcomes", "bases"), ("psi",))
     outcomes = arrays["outcomes"]
     if outcomes.dtype.kind not in "iub":
         raise DataError(f"{path}: expected integer outcomes, got dtype {outcomes.dtype}")

@@ -97,13 +97,7 @@ def save_density_matrix(rho: np.ndarray, path: str | Path) -> Path:
 
 
 def _load_outcome_archive(path: Path) -> POVMData:
-    arrays = read_npz(path)
-    missing = [key for key in ("outcomes", "povm") if key not in arrays]
-    if missing:
-        raise DataError(
-            f"{path}: expected arrays 'outcomes' and 'povm' (and optionally 'rho'), missing "
-            f"{missing}; found {sorted(arrays)}"
-        )
+    arrays = read_npz(path, ("outcomes", "povm"), ("rho",))
     outcomes = arrays["outcomes"]
     if outcomes.dtype.kind not in "iu" or outcomes.ndim != 2:
         raise DataError(
