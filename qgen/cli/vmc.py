@@ -35,13 +35,20 @@ def _handle(inputs: Inputs) -> dict[str, Any]:
 
 def _report(summary: dict[str, Any]) -> None:
     energy, error = summary["energy"], summary["energy_error"]
-    print(f"energy        {energy:.8f} ± {error:.1e}   ({summary['final_samples']} samples)")
-    print(f"variance      {summary['energy_variance']:.3e}   V-score {summary['v_score']:.2e}")
+    print(f"energy        {energy:.8f} ± {error:.1e} J   ({summary['final_samples']} samples)")
+    print(
+        f"per site      {summary['energy_per_site']:.8f} ± {summary['energy_per_site_error']:.1e} J"
+    )
+    print(f"variance      {summary['energy_variance']:.3e} J²   V-score {summary['v_score']:.2e}")
     if summary["exact_energy"] is not None:
-        print(
-            f"exact         {summary['exact_energy']:.8f}   "
-            f"relative error {summary['relative_error']:.2e}"
-        )
+        if summary["consistent_with_exact"]:
+            accuracy = f"consistent with exact: |ΔE|/|E0| < {summary['relative_error_bound']:.1e}"
+        else:
+            accuracy = (
+                f"relative error {summary['relative_error']:.2e} ± "
+                f"{summary['relative_error_error']:.1e}"
+            )
+        print(f"exact         {summary['exact_energy']:.8f} J   {accuracy}")
     else:
         print("exact         unknown (no tabulated value and too large for ED)")
     if summary.get("r_hat") is not None:

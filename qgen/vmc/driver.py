@@ -182,7 +182,9 @@ class VMC(Driver):
                 record["swap_acceptance"] = swaps
         if self.exact_energy is not None:
             record["exact_energy"] = self.exact_energy
-            record["relative_error"] = abs((stats.mean - self.exact_energy) / self.exact_energy)
+            scale = abs(self.exact_energy)
+            record["relative_error"] = abs(stats.mean - self.exact_energy) / scale
+            record["relative_error_error"] = stats.error / scale
         return record
 
     def step(self) -> dict[str, Any]:

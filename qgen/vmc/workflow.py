@@ -222,6 +222,34 @@ def _linear_temperature(initial: float, iterations: int) -> Callable[[int], floa
     return temperature
 
 
+CONSISTENCY_SIGMAS = 2.0
+"""A difference from the exact energy below this many error bars is reported as a bound."""
+
+
+def relative_error_summary(record: dict[str, Any]) -> dict[str, Any]:
+    """The relative error :math:`|E - E_0|/|E_0|` of a record with its uncertainty
+    :math:`\\sigma_E/|E_0|`; when the difference is below :data:`CONSISTENCY_SIGMAS` error
+    bars the data support no finer statement than the bound :math:`(|E - E_0| +
+    2\\sigma_E)/|E_0|`, reported as ``relative_error_bound`` with
+    ``consistent_with_exact``."""
+    relative = record.get("relative_error")
+    if relative is None:
+        return {
+            "relative_error": None,
+            "relative_error_error": None,
+            "consistent_with_exact": None,
+            "relative_error_bound": None,
+        }
+    error = record["relative_error_error"]
+    consistent = relative < CONSISTENCY_SIGMAS * error
+    return {
+        "relative_error": relative,
+        "relative_error_error": error,
+        "consistent_with_exact": consistent,
+        "relative_error_bound": relative + CONSISTENCY_SIGMAS * error if consistent else None,
+    }
+
+
 def plan(system: System, options: VMCOptions) -> Plan:
     """The VMC run as a :class:`~qgen.workflow.Plan` for :func:`~qgen.workflow.execute`."""
     prepared = prepare(system, options)
@@ -247,7 +275,10 @@ def plan(system: System, options: VMCOptions) -> Plan:
             "v_score": final["v_score"],
             "exact_energy": None if exact is None else exact.energy,
             "exact_source": None if exact is None else exact.source,
-            "relative_error": final.get("relative_error"),
+            **relative_error_summary(final),
+            "energy_per_site": final["energy"] / system.n_sites,
+            "energy_per_site_error": final["energy_error"] / system.n_sites,
+            "energy_unit": "J",
             "n_parameters": n_parameters,
             "iterations": driver.iteration,
             "sampler": sampler_name(options, system.sector if options.u1 else None),
@@ -299,7 +330,7 @@ def _plot(run_dir: RunDirectory, history: list[dict[str, Any]], summary: dict[st
         iterations,
         {"VMC": [r.get("energy") for r in history]},
         "iteration",
-        "energy",
+        "energy (J)",
         errors={"VMC": [r.get("energy_error") for r in history]},
         hlines=None if exact is None else {"exact": exact},
     )
@@ -308,7 +339,13 @@ def _plot(run_dir: RunDirectory, history: list[dict[str, Any]], summary: dict[st
         series_plot(
             run_dir.path / "relative_error.png",
             iterations,
-            {"|E - E_exact| / |E_exact|": [v if v and v > 0 else None for v in relative]},
+            {
+                "|E - E_exact| / |E_exact|": [v if v and v > 0 else None for v in relative],
+                # Below this line a difference is noise: one error bar of each iteration.
+                "statistical floor (σ_E / |E_exact|)": [
+                    r.get("relative_error_error") or None for r in history
+                ],
+            },
             "iteration",
             "relative error",
             log_y=True,

@@ -57,6 +57,16 @@ def test_json_summary_and_run_directory(capsys, tmp_path):
     assert result["exact_energy"] == pytest.approx(-(2 + math.sqrt(13)) / 2, rel=1e-10)
     relative = abs(result["energy"] - result["exact_energy"]) / abs(result["exact_energy"])
     assert result["relative_error"] == pytest.approx(relative)
+    scale = abs(result["exact_energy"])
+    assert result["relative_error_error"] == pytest.approx(result["energy_error"] / scale)
+    assert result["energy_per_site"] == pytest.approx(result["energy"] / 6)
+    consistent = relative < 2 * result["relative_error_error"]
+    assert result["consistent_with_exact"] is consistent
+    if consistent:  # a difference below two error bars is a bound, not an accuracy
+        bound = relative + 2 * result["relative_error_error"]
+        assert result["relative_error_bound"] == pytest.approx(bound)
+    else:
+        assert result["relative_error_bound"] is None
     names = {p.name for p in out.iterdir()}
     assert {
         "config.toml",
