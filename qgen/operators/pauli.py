@@ -518,6 +518,23 @@ class PauliSum:
         mels = signs.to(coupling.dtype) @ coupling
         return x_conn, mels
 
+    def is_stoquastic(self, n_probes: int = 256, atol: float = 1e-12) -> bool:
+        """Whether no off-diagonal element is positive (or complex) in the Z basis, probed
+        on ``n_probes`` random configurations (a fixed seed): only then can a ground state
+        be chosen positive, so that a model without a phase or sign can be exact. The
+        antiferromagnetic Heisenberg model is not, the Marshall sign rule makes it so."""
+        generator = torch.Generator().manual_seed(0)
+        x = torch.randint(0, 2, (n_probes, self.n_sites), generator=generator)
+        flips = self._torch_groups(x.device)[0]
+        off_diagonal = flips.any(dim=-1)
+        _, mels = self.connected(x)
+        mels = mels[:, off_diagonal]
+        if torch.is_complex(mels):
+            if bool((mels.imag.abs() > atol).any()):
+                return False
+            mels = mels.real
+        return not bool((mels > atol).any())
+
     # --- exact linear algebra (numpy / scipy) ----------------------------------------------
 
     def _basis_states(self, sector: MagnetizationSector | None) -> np.ndarray:

@@ -26,6 +26,7 @@ checkpoint intact.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -42,7 +43,7 @@ from qgen.sampling.samplers import Sampler
 from qgen.validation import require_float, require_int
 from qgen.vmc.sr import SR
 
-__all__ = ["VMC", "clip_local_energies", "surrogate_loss"]
+__all__ = ["VMC", "SignProblemWarning", "clip_local_energies", "surrogate_loss"]
 
 
 def surrogate_loss(
@@ -82,6 +83,18 @@ def clip_local_energies(values: torch.Tensor, width: float) -> torch.Tensor:
     spread = (real - median).abs().mean()
     clipped = real.clamp(median - width * spread, median + width * spread)
     return torch.complex(clipped, values.imag) if values.is_complex() else clipped
+
+
+class SignProblemWarning(UserWarning):
+    """A positive wave function on a Hamiltonian whose ground state has signs."""
+
+
+def _carries_signs(model: nn.Module) -> bool:
+    """Whether ``log ψ`` can be complex (a phase or sign head, complex parameters)."""
+    flag = getattr(model, "is_complex", None)
+    if flag is not None:
+        return bool(flag)
+    return any(parameter.is_complex() for parameter in model.parameters())
 
 
 class VMC(Driver):
@@ -138,6 +151,16 @@ class VMC(Driver):
         super().__init__(
             model, [optimizer], seed=seed, schedulers=() if scheduler is None else [scheduler]
         )
+        if not _carries_signs(model) and not hamiltonian.is_stoquastic():
+            warnings.warn(
+                "the Hamiltonian has positive off-diagonal elements in the Z basis (it is "
+                "not stoquastic), so its ground state has signs that this model without a "
+                "phase cannot carry: the energy will stay above the ground state. For a "
+                "bipartite antiferromagnet build it with sign_rule=True (the Marshall sign "
+                "rule, as the CLI does); otherwise use a model with a phase (phase=True)",
+                SignProblemWarning,
+                stacklevel=2,
+            )
         self.hamiltonian = hamiltonian
         self.sampler = sampler
         self.optimizer = optimizer

@@ -179,3 +179,26 @@ def test_clip_local_energies_pulls_outliers_to_the_median_band():
     assert float(clipped.real[-1]) == pytest.approx(23.2)
     with pytest.raises(TrainingError, match="clip_width: expected a finite number > 0"):
         clip_local_energies(values, 0.0)
+
+
+def test_a_positive_model_on_a_signful_hamiltonian_warns_naming_the_fix():
+    """The silent failure of the issue: the antiferromagnetic Heisenberg chain without the
+    Marshall sign rule has a ground state with signs; an RNN without a phase converges
+    far above it. The driver says so, and stays quiet when the sign rule is applied, for
+    a model with a phase, and for the stoquastic TFIM."""
+    from qgen.vmc.driver import SignProblemWarning
+
+    def build(hamiltonian, **model_options):
+        model = RNN(6, hidden=8, **model_options)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        return VMC(hamiltonian, model, AutoregressiveSampler(model), optimizer, 16)
+
+    with pytest.warns(SignProblemWarning, match="sign_rule=True"):
+        build(heisenberg(Chain(6)))
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        build(heisenberg(Chain(6), sign_rule=True))
+        build(heisenberg(Chain(6)), phase=True)
+        build(transverse_field_ising(Chain(6), J=1.0, h=1.0))
