@@ -2,7 +2,7 @@
 comes from an AIS estimate of log Z, and its samples' energy and magnetization histograms
 are compared with the data's.
 
-Run: python examples/ebm_ising.py [--temperature 3.0] [--epochs 30] [--out ebm_ising_run]
+Run: python examples/ebm_ising.py [--temperature 3.0] [--epochs 30] [--out runs/ebm-ising]
 
 The run directory holds config.toml, log.jsonl, checkpoint.pt, summary.json and the plots
 histograms.png (model samples against Monte Carlo data, with the data's error bars) and
@@ -23,7 +23,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--temperature", type=float, default=3.0)
     parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--out", default="ebm_ising_run")
+    parser.add_argument("--out", default="runs/ebm-ising")
     args = parser.parse_args()
     torch.set_num_threads(1)  # small models: one thread is fastest
     shutil.rmtree(args.out, ignore_errors=True)

@@ -23,7 +23,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--flow", choices=("spline", "realnvp", "maf"), default="spline")
     parser.add_argument("--epochs", type=int, default=15)
-    parser.add_argument("--out", default="two_moons_flow.png")
+    parser.add_argument("--out", default="runs/two_moons_flow.png")
     args = parser.parse_args()
     torch.set_num_threads(1)  # small models: one thread is fastest
 

@@ -55,12 +55,22 @@ LOCK_FILE = ".lock"
 """Held (``flock``) by the process running in the directory, with its process id."""
 
 
+def _file_mode() -> int:
+    """The mode ``open()`` would give a new file (0o666 less the umask): ``mkstemp``'s
+    0o600 would make run files unreadable to collaborators."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and an atomic rename."""
+    """Write ``data`` to ``path`` through a temporary file and an atomic rename (with the
+    mode a plain ``open()`` would give it)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(handle, _file_mode())
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()

@@ -121,3 +121,15 @@ def test_a_second_process_is_refused_while_a_run_holds_its_directory(tmp_path):
         )  # fmt: skip
     assert result.returncode == 2
     assert "is in use by a running qgen process" in result.stderr
+
+
+def test_run_files_are_readable_as_plain_open_would_make_them(tmp_path):
+    """mkstemp creates 0600 files; collaborators must be able to read a run."""
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        atomic_write_text(tmp_path / "file.txt", "x")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "file.txt").stat().st_mode & 0o777 == 0o644
