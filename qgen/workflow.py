@@ -23,6 +23,7 @@ from typing import Any
 from qgen.driver import Driver
 from qgen.errors import ConfigError
 from qgen.options import Options, option
+from qgen.provenance import provenance
 from qgen.runs import RunDirectory
 
 __all__ = [
@@ -185,6 +186,7 @@ def _run(
         "seconds": time.perf_counter() - began,
         "config": {name: dict(table) for name, table in config.items()},
         "run_directory": None if run_dir is None else str(run_dir.path),
+        "provenance": provenance(),
     }
     if run_dir is not None:
         if plan.save is not None:

@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         if inputs.run.json:
-            print(to_json(result))
+            print(to_json({"qgen_version": __version__, **result}))
         else:
             command.report(result)
         sys.stdout.flush()

@@ -76,6 +76,13 @@ def test_baselines_agree_and_give_a_state(ghz3, tmp_path, capsys):
     assert mle["min_eigenvalue_before_projection"] > -1e-12
     assert linear["min_eigenvalue_before_projection"] < 0, "5,400 shots: LI is not a state"
     assert linear["log_likelihood"] is None or mle["log_likelihood"] >= linear["log_likelihood"]
+    import qgen
+
+    assert mle["qgen_version"] == qgen.__version__
+    assert mle["provenance"]["qgen"] == qgen.__version__
+    assert {"torch", "python", "host", "date", "torch_threads", "git_commit"} <= set(
+        mle["provenance"]
+    )
     true = np.load(f"{ghz3}/rho.npy")
     assert quantum_fidelity(np.load(mle["rho"]), true) == pytest.approx(mle["fidelity"])
 
