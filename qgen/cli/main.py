@@ -41,9 +41,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``qgen``; user errors print one line on stderr and return exit code 2."""
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    if arguments == ["--version"]:  # before the subcommands (and torch) are imported
+        print(f"qgen {__version__}")
+        return 0
     from qgen.runs import to_json
 
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(arguments)
     command = args.command
     try:
         inputs = command.gather(args)

@@ -43,3 +43,19 @@ def test_an_unknown_flag_is_one_line(capsys, command):
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "unrecognized arguments: --no-such-flag" in err
+
+
+def test_version_does_not_import_torch():
+    """`qgen --version` answers before any subcommand (and torch) is imported."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from qgen.cli.main import main; main(['--version']); "
+        "print('torch' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0
+    assert result.stdout.split() == ["qgen", __import__("qgen").__version__, "False"]
