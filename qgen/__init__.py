@@ -18,31 +18,77 @@ from qgen._version import __version__
 from qgen.errors import QgenError
 
 if TYPE_CHECKING:
+    from qgen.exact import diagonalize, ground_state
     from qgen.lattice import Chain, Lattice, Square, Triangular
-    from qgen.operators import PauliSum, pauli
+    from qgen.models import MADE, RBM, RNN, RNN2D, Transformer
+    from qgen.operators import PauliSum, heisenberg, j1j2, pauli, transverse_field_ising, xxz
+    from qgen.sampling import AutoregressiveSampler, ExactSampler, MetropolisSampler
     from qgen.system import System
-
-__all__ = [
-    "Chain",
-    "Lattice",
-    "PauliSum",
-    "QgenError",
-    "Square",
-    "System",
-    "Triangular",
-    "__version__",
-    "pauli",
-]
+    from qgen.tomography import MeasurementData, run_tomography
+    from qgen.vmc import SR, VMC
 
 _LAZY = {
+    # lattices and systems
     "Chain": "qgen.lattice",
     "Lattice": "qgen.lattice",
     "Square": "qgen.lattice",
     "Triangular": "qgen.lattice",
+    "System": "qgen.system",
+    # operators and Hamiltonians
     "PauliSum": "qgen.operators",
     "pauli": "qgen.operators",
-    "System": "qgen.system",
+    "heisenberg": "qgen.operators",
+    "j1j2": "qgen.operators",
+    "transverse_field_ising": "qgen.operators",
+    "xxz": "qgen.operators",
+    # exact results
+    "diagonalize": "qgen.exact",
+    "ground_state": "qgen.exact",
+    # wave functions, samplers, the VMC driver
+    "MADE": "qgen.models",
+    "RBM": "qgen.models",
+    "RNN": "qgen.models",
+    "RNN2D": "qgen.models",
+    "Transformer": "qgen.models",
+    "AutoregressiveSampler": "qgen.sampling",
+    "ExactSampler": "qgen.sampling",
+    "MetropolisSampler": "qgen.sampling",
+    "SR": "qgen.vmc",
+    "VMC": "qgen.vmc",
+    # tomography
+    "MeasurementData": "qgen.tomography",
+    "run_tomography": "qgen.tomography",
 }
+
+__all__ = [
+    "MADE",
+    "RBM",
+    "RNN",
+    "RNN2D",
+    "SR",
+    "VMC",
+    "AutoregressiveSampler",
+    "Chain",
+    "ExactSampler",
+    "Lattice",
+    "MeasurementData",
+    "MetropolisSampler",
+    "PauliSum",
+    "QgenError",
+    "Square",
+    "System",
+    "Transformer",
+    "Triangular",
+    "__version__",
+    "diagonalize",
+    "ground_state",
+    "heisenberg",
+    "j1j2",
+    "pauli",
+    "run_tomography",
+    "transverse_field_ising",
+    "xxz",
+]
 
 
 def __getattr__(name: str) -> Any:

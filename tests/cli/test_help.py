@@ -59,3 +59,17 @@ def test_version_does_not_import_torch():
     )
     assert result.returncode == 0
     assert result.stdout.split() == ["qgen", __import__("qgen").__version__, "False"]
+
+
+def test_the_common_objects_are_importable_from_qgen_itself():
+    import qgen
+
+    assert set(qgen.__all__) == {"QgenError", "__version__", *qgen._LAZY}
+    for name in qgen.__all__:
+        assert getattr(qgen, name) is not None, name
+    from qgen import RNN, VMC, AutoregressiveSampler, Chain, heisenberg
+
+    model = RNN(4, hidden=4)
+    assert VMC is __import__("qgen.vmc", fromlist=["VMC"]).VMC
+    assert heisenberg(Chain(4), sign_rule=True).is_stoquastic()
+    assert AutoregressiveSampler(model) is not None
