@@ -1,4 +1,5 @@
-"""Small, headless plotting helpers shared by the workflows (PNG files, written atomically).
+"""Small, headless plotting helpers shared by the workflows (PNG and PDF files, written
+atomically).
 
 matplotlib is imported inside each function, with the non-interactive ``Agg`` backend, so
 that importing qgen never opens a display or pays matplotlib's import time.
@@ -30,11 +31,17 @@ def new_figure(n_columns: int = 1, width: float = 5.0, height: float = 3.6) -> t
     return figure, axes if n_columns > 1 else axes[0]
 
 
-def save_figure(figure: Any, path: str | Path, dpi: int = 120) -> None:
-    """Render ``figure`` to PNG and write it atomically."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi)
-    atomic_write_bytes(path, buffer.getvalue())
+def save_figure(figure: Any, path: str | Path, dpi: int = 150) -> None:
+    """Render ``figure`` to PNG at ``path`` and, beside it, to PDF (vector, for a paper),
+    each written atomically."""
+    path = Path(path)
+    for target, options in (
+        (path, {"format": "png", "dpi": dpi}),
+        (path.with_suffix(".pdf"), {"format": "pdf"}),
+    ):
+        buffer = io.BytesIO()
+        figure.savefig(buffer, **options)
+        atomic_write_bytes(target, buffer.getvalue())
 
 
 def series_plot(

@@ -67,7 +67,7 @@ class RunOptions(Options):
     progress: bool | None = option(
         None, "draw a progress bar", group="run", default_help="only on a terminal"
     )
-    plots: bool = option(True, "write PNG plots into the run directory", group="run")
+    plots: bool = option(True, "write plots (PNG and PDF) into the run directory", group="run")
     json: bool = option(
         False, "print one JSON object on stdout (logs go to stderr)", negatable=False
     )

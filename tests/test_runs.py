@@ -133,3 +133,9 @@ def test_run_files_are_readable_as_plain_open_would_make_them(tmp_path):
     finally:
         os.umask(umask)
     assert (tmp_path / "file.txt").stat().st_mode & 0o777 == 0o644
+
+
+def test_figures_are_written_as_png_and_pdf(tmp_path):
+    series_plot(tmp_path / "curve.png", [0, 1, 2], {"a": [1.0, 2.0, 3.0]}, "x", "y")
+    assert (tmp_path / "curve.png").read_bytes()[:4] == b"\x89PNG"
+    assert (tmp_path / "curve.pdf").read_bytes()[:4] == b"%PDF"
