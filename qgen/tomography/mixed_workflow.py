@@ -166,7 +166,7 @@ class BaselineFit(Driver):
 
 def projection_of(options: TomographyOptions, n_sites: int) -> str:
     """The projection a run uses: the option, or likelihood up to 7 qubits (where it was
-    0.015–0.035 more faithful than the 2-norm projection on noisy GHZ3, benchmarks/
+    0.016–0.043 more faithful than the 2-norm projection on noisy GHZ3, benchmarks/
     RESULTS.md), frobenius beyond."""
     if options.projection is not None:
         return options.projection
