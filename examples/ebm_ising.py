@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+from pathlib import Path
 
 import torch
 
@@ -58,7 +59,8 @@ def main() -> None:
             f"{name:18s} histogram TV {h['tv']:.3f} (noise level {h['tv_noise']:.3f}), "
             f"chi2 {h['chi2']:.1f} over {h['chi2_bins']} bins"
         )
-    print(f"plots in {args.out}/: {', '.join(summary.get('plots', []))}")
+    plots = sorted(path.name for path in Path(args.out).glob("*.png"))
+    print(f"plots in {args.out}/: {', '.join(plots)} (and PDF)")
 
 
 if __name__ == "__main__":
