@@ -2,42 +2,29 @@
 
 from __future__ import annotations
 
-import datetime
 import os
 import platform
-import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
-import torch
-
+from qgen.provenance import provenance
 from qgen.runs import to_json
 
 
 def meta(script: str, argv: list[str]) -> dict[str, Any]:
     """Machine, date, versions and commit, printed first by every benchmark."""
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=False,
-            cwd=Path(__file__).resolve().parent,  # the repository's commit from any directory
-        ).stdout.strip()
-    except OSError:
-        commit = None
+    origin = provenance()
     return {
         "record": "meta",
         "script": script,
         "argv": argv,
-        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "date": origin["date"],
         "machine": platform.processor() or platform.machine(),
         "cpus": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "commit": commit,
+        "torch_threads": origin["torch_threads"],
+        "python": origin["python"],
+        "torch": origin["torch"],
+        "commit": origin["git_commit"],
     }
 
 

@@ -498,13 +498,21 @@ def _inside(directory: Path, name: object, description: Path) -> Path:
     return path
 
 
-def _load_dataset(directory: Path) -> MeasurementData:
+def read_dataset_description(directory: Path, keys: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The ``dataset.json`` of a data set directory, with a ``files`` object and the
+    other ``keys`` it must have.
+
+    Raises:
+        DataError: no description, or one that cannot be read or lacks a key.
+    """
     path = directory / DATASET_FILE
     try:
         description = json.loads(path.read_text(encoding="utf-8"))
-        files = description["files"]
-        kind = description["format"]
-        names = files["measurements"]
+        missing = [key for key in ("files", *keys) if key not in description]
+        if missing:
+            raise KeyError(", ".join(missing))
+        if not isinstance(description["files"], dict):
+            raise TypeError(f"'files' is {description['files']!r:.60}, not an object")
     except FileNotFoundError:
         raise DataError(
             f"{directory} is a directory without {DATASET_FILE}: expected a data set "
@@ -512,6 +520,17 @@ def _load_dataset(directory: Path) -> MeasurementData:
         ) from None
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise DataError(f"{path}: not a readable data set description ({error!r})") from None
+    return description
+
+
+def _load_dataset(directory: Path) -> MeasurementData:
+    path = directory / DATASET_FILE
+    description = read_dataset_description(directory, ("format",))
+    files = description["files"]
+    kind = description["format"]
+    if "measurements" not in files:
+        raise DataError(f"{path}: expected the file of the measurements in 'files'")
+    names = files["measurements"]
     if kind not in _MEASUREMENTS:
         raise DataError(f"{path}: expected format in {sorted(_MEASUREMENTS)}, got {kind!r}")
     measurements = _inside(directory, names, path)

@@ -15,7 +15,6 @@ Target density matrices
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ from qgen.tomography.files import (
     _load_dataset,
     load_density_matrix,
     load_measurements,
+    read_dataset_description,
     read_npz,
     refuse_existing_dataset,
     save_dataset,
@@ -118,18 +118,8 @@ def _is_outcome_archive(path: Path) -> bool:
 
 def _load_directory(directory: Path) -> POVMData:
     path = directory / DATASET_FILE
-    try:
-        description = json.loads(path.read_text(encoding="utf-8"))
-        files = description["files"]
-    except FileNotFoundError:
-        raise DataError(
-            f"{directory} is a directory without {DATASET_FILE}: expected a data set "
-            "directory written by qgen data, or a data file"
-        ) from None
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise DataError(f"{path}: not a readable data set description ({error!r})") from None
-    if not isinstance(files, dict):
-        raise DataError(f"{path}: expected 'files' to be an object, got {files!r:.60}")
+    description = read_dataset_description(directory)
+    files = description["files"]
     rho = None
     if "rho" in files:
         rho = load_target_rho(_inside(directory, files["rho"], path))
