@@ -537,10 +537,18 @@ def _load_dataset(directory: Path) -> MeasurementData:
     psi = _inside(directory, files["psi"], path) if "psi" in files and kind == "qucumber" else None
     bases = _inside(directory, files.get("bases"), path) if kind == "qucumber" else None
     data = load_measurements(measurements, bases=bases, psi=psi, format=kind)
-    expected = (description.get("n_samples"), description.get("n_sites"))
-    if expected != (data.n_samples, data.n_sites):
-        raise DataError(
-            f"{path} describes {expected[0]} samples of {expected[1]} sites but {measurements} "
-            f"holds {data.n_samples} of {data.n_sites}: a truncated or replaced file?"
-        )
+    check_described_size(description, path, measurements, data.n_samples, data.n_sites)
     return data
+
+
+def check_described_size(
+    description: dict[str, Any], path: Path, source: Path, n_samples: int, n_sites: int
+) -> None:
+    """Refuse the data of ``source`` when their size is not the one their
+    ``dataset.json`` (``path``) states."""
+    expected = (description.get("n_samples"), description.get("n_sites"))
+    if expected != (n_samples, n_sites):
+        raise DataError(
+            f"{path} describes {expected[0]} samples of {expected[1]} sites but {source} "
+            f"holds {n_samples} of {n_sites}: a truncated or replaced file?"
+        )

@@ -30,6 +30,7 @@ from qgen.tomography.files import (
     DATASET_FILE,
     _inside,
     _load_dataset,
+    check_described_size,
     load_density_matrix,
     load_measurements,
     read_dataset_description,
@@ -97,7 +98,13 @@ def save_density_matrix(rho: np.ndarray, path: str | Path) -> Path:
 
 
 def _load_outcome_archive(path: Path) -> POVMData:
-    arrays = read_npz(path, ("outcomes", "povm"), ("rho",))
+    return _outcome_data(read_npz(path, ("outcomes", "povm"), ("rho",)), path)
+
+
+def _outcome_data(arrays: dict[str, np.ndarray], path: Path) -> POVMData:
+    """The POVM data of an outcome archive's arrays (``outcomes``, ``povm``, ``rho``)."""
+    if "outcomes" not in arrays:
+        raise DataError(f"{path}: expected arrays 'outcomes' and 'povm', found {sorted(arrays)}")
     outcomes = arrays["outcomes"]
     if outcomes.dtype.kind not in "iu" or outcomes.ndim != 2:
         raise DataError(
@@ -112,10 +119,6 @@ def _load_outcome_archive(path: Path) -> POVMData:
         raise DataError(f"{path}: {error}") from None
 
 
-def _is_outcome_archive(path: Path) -> bool:
-    return "povm" in read_npz(path)
-
-
 def _load_directory(directory: Path) -> POVMData:
     path = directory / DATASET_FILE
     description = read_dataset_description(directory)
@@ -124,18 +127,13 @@ def _load_directory(directory: Path) -> POVMData:
     if "rho" in files:
         rho = load_target_rho(_inside(directory, files["rho"], path))
     if description.get("kind") == "povm":
-        data = _load_outcome_archive(_inside(directory, files.get("outcomes"), path))
+        archive = _inside(directory, files.get("outcomes"), path)
+        data = _load_outcome_archive(archive)
         if rho is not None:
             data = POVMData(data.outcomes, data.povm, rho)
-    else:
-        data = POVMData.from_measurements(_load_dataset(directory), rho)
-    expected = (description.get("n_samples"), description.get("n_sites"))
-    if expected != (data.n_samples, data.n_sites):
-        raise DataError(
-            f"{path} describes {expected[0]} samples of {expected[1]} sites but the data "
-            f"hold {data.n_samples} of {data.n_sites}: a truncated or replaced file?"
-        )
-    return data
+        check_described_size(description, path, archive, data.n_samples, data.n_sites)
+        return data
+    return POVMData.from_measurements(_load_dataset(directory), rho)  # checks its sizes
 
 
 def load_povm_data(
@@ -181,8 +179,8 @@ def load_povm_data(
         data = _load_directory(path)
     elif kind == "counts":
         data = POVMData.from_measurements(load_counts(path, bit_order).data)
-    elif kind == "npz" and _is_outcome_archive(path):
-        data = _load_outcome_archive(path)
+    elif kind == "npz" and "povm" in (arrays := read_npz(path)):
+        data = _outcome_data(arrays, path)
     else:
         fmt = "npz" if kind == "npz" else "qucumber"
         data = POVMData.from_measurements(load_measurements(path, bases=bases, format=fmt))

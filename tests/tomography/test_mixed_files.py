@@ -289,3 +289,15 @@ def test_probabilities_of_given_outcomes_match_the_table_and_feed_the_monte_carl
     )
     exact = classical_fidelity(model, table)
     assert abs(estimate["value"] - exact) < 5 * estimate["error"]
+
+
+def test_a_povm_data_set_of_another_size_than_described_is_refused(tmp_path):
+    data = POVMData(sample_outcomes(noisy_ghz(), POVMS["tetra"], 40, seed=1), "tetra")
+    save_povm_dataset(data, tmp_path / "set")
+    description = json.loads((tmp_path / "set" / "dataset.json").read_text())
+    description["n_samples"] = 50
+    (tmp_path / "set" / "dataset.json").write_text(json.dumps(description))
+    with pytest.raises(
+        DataError, match=r"describes 50 samples of 3 sites but .*outcomes.npz holds 40"
+    ):
+        load_povm_data(tmp_path / "set")
