@@ -37,6 +37,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
+from qgen.distributed import Ranks, current
 from qgen.errors import NonFiniteError, TrainingError
 from qgen.runs import RunDirectory
 from qgen.validation import require_float, require_int
@@ -204,6 +205,11 @@ class Driver(ABC):
         seed: seed of :attr:`generator`, the one random stream a step draws from.
         schedulers: learning-rate schedulers, stepped once after every step.
         early_stopping: optional :class:`EarlyStopping`.
+        ranks: the processes of a multi-process run (default: those of
+            :func:`qgen.distributed.current`, one process outside torchrun). Each rank
+            draws from its own stream (:meth:`~qgen.distributed.Ranks.seed`); a subclass
+            sums what its step needs over them, so that every rank holds the same
+            parameters and records. Checkpoints hold every rank's stream.
 
     Class attributes a subclass sets: ``counter``, the name of the step count in each
     record (``"iteration"``, ``"epoch"``); ``first_count``, the count of the first record
@@ -224,14 +230,16 @@ class Driver(ABC):
         seed: int = 0,
         schedulers: Sequence[Any] = (),
         early_stopping: EarlyStopping | None = None,
+        ranks: Ranks | None = None,
     ) -> None:
         self.model = model
         self.optimizers = list(optimizers)
         self.schedulers = list(schedulers)
         self.early_stopping = early_stopping
         self.seed = require_int(seed, "seed", minimum=0, maximum=2**64 - 1, error=TrainingError)
+        self.ranks = current() if ranks is None else ranks
         self.device = model_device(model)
-        self.generator = torch.Generator(device=self.device).manual_seed(self.seed)
+        self.generator = torch.Generator(device=self.device).manual_seed(self.ranks.seed(self.seed))
         self.steps = 0
 
     @abstractmethod
@@ -261,7 +269,8 @@ class Driver(ABC):
             "model": self.model.state_dict(),
             "optimizers": [optimizer.state_dict() for optimizer in self.optimizers],
             "schedulers": [scheduler.state_dict() for scheduler in self.schedulers],
-            "generator": self.generator.get_state(),
+            **self.per_rank("generator", self.generator.get_state()),
+            "world_size": self.ranks.world_size,
             "early_stopping": None
             if self.early_stopping is None
             else self.early_stopping.state_dict(),
@@ -289,7 +298,13 @@ class Driver(ABC):
             optimizer.load_state_dict(saved)
         for scheduler, saved in zip(self.schedulers, state["schedulers"], strict=False):
             scheduler.load_state_dict(saved)
-        self.generator.set_state(state["generator"])
+        generator, _ = self.own_rank_state(state, "generator")
+        if generator is not None:
+            self.generator.set_state(generator)
+        else:  # resumed on more processes than wrote the checkpoint: a fresh stream
+            self.generator.manual_seed(
+                seed_for(self.seed, f"rank {self.ranks.rank} from step {state['steps']}")
+            )
         if self.early_stopping is not None and state["early_stopping"] is not None:
             self.early_stopping.load_state_dict(state["early_stopping"])
         steps = state["steps"]
@@ -297,12 +312,36 @@ class Driver(ABC):
             raise ValueError(f"expected a non-negative step count, found {steps!r}")
         self.steps = steps
 
-    def restore(self, run_dir: RunDirectory) -> None:
+    def per_rank(self, name: str, value: Any) -> dict[str, Any]:
+        """A checkpoint entry that differs between ranks (a random stream, Markov chains):
+        ``{name: value}`` of rank 0 and, in a multi-process run, ``{name}_by_rank`` with
+        every rank's (a collective: every rank calls it)."""
+        if not self.ranks.distributed:
+            return {name: value}
+        values = self.ranks.gather_objects(value)
+        return {name: values[0], f"{name}_by_rank": values}
+
+    def own_rank_state(self, state: Mapping[str, Any], name: str) -> tuple[Any, bool]:
+        """This rank's value of a :meth:`per_rank` entry, and whether the checkpoint was
+        written by as many processes as run now. At another process count rank 0 continues
+        rank 0's and the other ranks get None (they start afresh)."""
+        by_rank = state.get(f"{name}_by_rank") or [state[name]]
+        if len(by_rank) == self.ranks.world_size:
+            return by_rank[self.ranks.rank], True
+        return (by_rank[0] if self.ranks.is_main else None), False
+
+    def restore(self, run_dir: RunDirectory | None) -> int:
         """Continue from the checkpoint of ``run_dir``; the log keeps only the records of
-        the steps that the checkpoint has done."""
-        self.load_state_dict(run_dir.load_checkpoint())
-        done = self.steps + self.first_count
-        run_dir.truncate_log(lambda record: record.get(self.counter, math.inf) < done)
+        the steps that the checkpoint has done. In a multi-process run rank 0 reads the
+        checkpoint and gives it to every rank (``run_dir`` is None on the others).
+        Returns the number of processes that wrote the checkpoint."""
+        state = self.ranks.on_main(lambda: run_dir.load_checkpoint())  # type: ignore[union-attr]
+        self.load_state_dict(state)
+        if run_dir is not None:
+            done = self.steps + self.first_count
+            run_dir.truncate_log(lambda record: record.get(self.counter, math.inf) < done)
+        written_by = state.get("world_size", 1)
+        return written_by if isinstance(written_by, int) else 1
 
     # --- checks ------------------------------------------------------------------------------
 
@@ -373,6 +412,10 @@ class Driver(ABC):
         )
         records: list[Record] = []
         self._check_parameters()
+        # Rank 0 alone holds the run directory; the others take part in its checkpoints.
+        saving = self.ranks.broadcast(run_dir is not None)
+        if not self.ranks.is_main:
+            progress = False
         bar = None if self.stopped else progress_bar(n_steps, self.steps, progress, self.unit)
         try:
             while self.steps < n_steps and not self.stopped:
@@ -380,8 +423,8 @@ class Driver(ABC):
                 records.append(record)
                 if run_dir is not None:
                     run_dir.append_log(record)
-                    if self.steps % checkpoint_every == 0 or self.stopped:
-                        run_dir.save_checkpoint(self.state_dict())
+                if saving and (self.steps % checkpoint_every == 0 or self.stopped):
+                    self._save_checkpoint(run_dir)
                 if bar is not None:
                     bar.set_postfix_str(self.postfix(record), refresh=False)
                     bar.update(1)
@@ -390,10 +433,15 @@ class Driver(ABC):
         finally:
             if bar is not None:
                 bar.close()
-        if run_dir is not None and records:
-            run_dir.save_checkpoint(self.state_dict())
+        if saving and records:
+            self._save_checkpoint(run_dir)
         self.restore_best()
         return records
+
+    def _save_checkpoint(self, run_dir: RunDirectory | None) -> None:
+        state = self.state_dict()  # on every rank: it gathers their streams
+        if run_dir is not None:
+            run_dir.save_checkpoint(state)
 
     def advance(self) -> Record:
         """One step with what :meth:`run` does around it (the checks, the schedules, the

@@ -13,6 +13,7 @@ resumable options, restore the checkpoint, write the config, run, summarize, wri
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qgen.distributed import Ranks, current
 from qgen.driver import Driver
 from qgen.errors import ConfigError
 from qgen.options import Options, option
@@ -64,6 +66,12 @@ class RunOptions(Options):
         group="run",
         default_help="1 for ebm and generative (small models), else torch's choice",
     )
+    device: str = option(
+        "auto",
+        "where the model and its tensors live: auto (the GPU when CUDA is present), cpu, "
+        "cuda or cuda:N; under torchrun each process takes the GPU of its local rank",
+        group="run",
+    )
     progress: bool | None = option(
         None, "draw a progress bar", group="run", default_help="only on a terminal"
     )
@@ -75,6 +83,8 @@ class RunOptions(Options):
     def check(self) -> None:
         if self.resume and self.out is None:
             raise ConfigError("--resume needs --out, the run directory to continue")
+        if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", self.device.strip().lower()):
+            raise ConfigError(f"--device: expected auto, cpu, cuda or cuda:N, got {self.device!r}")
 
 
 @dataclass
@@ -137,11 +147,27 @@ def execute(
     if resume and out is None:
         raise ConfigError("resuming needs the run directory to continue (out)")
     began = time.perf_counter()
-    run_dir = None if out is None else RunDirectory(out, resume=resume)
+    ranks = current()
+    ranks.agree(config, "options")
+    out = ranks.broadcast(None if out is None else str(out))  # a default name has the time
+    run_dir: RunDirectory | None = None
+    if out is not None:
+
+        def open_run_directory() -> None:
+            nonlocal run_dir
+            run_dir = RunDirectory(out, resume=resume)
+
+        ranks.on_main(open_run_directory)  # rank 0 alone writes the run directory
+    if not ranks.is_main:
+        log = _silent
     with contextlib.nullcontext() if run_dir is None else run_dir.held():
         return _run(plan_of=prepare, run_dir=run_dir, command=command, config=config,
                     resumable=resumable, resume=resume, progress=progress, plots=plots,
-                    log=log, began=began)  # fmt: skip
+                    log=log, began=began, ranks=ranks)  # fmt: skip
+
+
+def _silent(message: str) -> None:
+    """The log of the ranks other than 0."""
 
 
 def _run(
@@ -156,16 +182,29 @@ def _run(
     plots: bool,
     log: Callable[[str], None],
     began: float,
+    ranks: Ranks,
 ) -> dict[str, Any]:
-    """The body of :func:`execute`, with the run directory held."""
-    if run_dir is not None:
-        run_dir.check_config(config, resumable)
+    """The body of :func:`execute`, with the run directory held (on rank 0)."""
+    if resume:
+
+        def check_config() -> None:
+            if run_dir is not None:
+                run_dir.check_config(config, resumable)
+
+        ranks.on_main(check_config)
     plan = plan_of()
     driver = plan.driver
+    if resume:
+        written_by = driver.restore(run_dir)
+        where = "" if run_dir is None else f" {run_dir.path}"
+        log(f"qgen {command}: resuming{where} at {driver.counter} {driver.steps}")
+        if written_by != ranks.world_size:
+            log(
+                f"qgen {command}: the checkpoint was written by {_processes(written_by)}, "
+                f"this run has {ranks.world_size}: the random streams of ranks above 0 and "
+                "any Markov chains start afresh (the run continues, on another trajectory)"
+            )
     if run_dir is not None:
-        if resume:
-            driver.restore(run_dir)
-            log(f"qgen {command}: resuming {run_dir.path} at {driver.counter} {driver.steps}")
         run_dir.write_config(config, resumable)
     for note in plan.notes:
         log(f"qgen {command}: {note}")
@@ -186,6 +225,8 @@ def _run(
         "seconds": time.perf_counter() - began,
         "config": {name: dict(table) for name, table in config.items()},
         "run_directory": None if run_dir is None else str(run_dir.path),
+        "world_size": ranks.world_size,
+        "device": str(driver.device),
         "provenance": provenance(),
     }
     if run_dir is not None:
@@ -195,3 +236,7 @@ def _run(
         if plots and plan.plot is not None and history:
             plan.plot(run_dir, history, summary)
     return summary
+
+
+def _processes(count: int) -> str:
+    return "1 process" if count == 1 else f"{count} processes"

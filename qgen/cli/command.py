@@ -35,6 +35,8 @@ class Inputs:
     system_keys: set[str] = field(default_factory=set)
     """The ``[system]`` keys given (in a file or as flags), as opposed to defaulted."""
     log: Callable[[str], None] = log_to_stderr
+    device: Any = None
+    """The ``torch.device`` that ``--device`` resolved to (set by :func:`qgen.cli.main.main`)."""
 
 
 @dataclass(frozen=True)
@@ -49,11 +51,21 @@ class Command:
     handler: Callable[[Inputs], dict[str, Any]]
     report: Callable[[dict[str, Any]], None]
     system: bool = False
-    run_options: tuple[str, ...] = ("out", "resume", "threads", "progress", "plots", "json")
+    run_options: tuple[str, ...] = (
+        "out", "resume", "threads", "device", "progress", "plots", "json"
+    )  # fmt: skip
     default_threads: int | None = None
     """torch threads when ``--threads`` is not given (None: torch's choice). Small models
     run fastest on one thread, and two threads contending with other work for two cores
     were 3–4× slower per epoch (a spline flow on the moons: 1.1 against 4.1 s)."""
+
+    gpu: bool = False
+    """Whether the command runs on a GPU; the others run on the CPU and say so when a GPU
+    is asked for."""
+    processes: bool = False
+    """Whether the command runs as several processes under torchrun."""
+    cpu_reason: str = ""
+    """Why a command that runs on the CPU does (`` (SciPy's eigensolvers)``)."""
 
     def add_parser(self, subparsers: Any) -> None:
         parser = subparsers.add_parser(self.name, help=self.help, description=self.description)
@@ -81,9 +93,21 @@ class Command:
     def gather(self, args: argparse.Namespace) -> Inputs:
         """The inputs that the flags over a config file (or a resumed run's stored config)
         over the defaults describe, every value checked."""
-        run = RunOptions.from_sources((_given(RunOptions, args, self.run_options), "flags"))
+        flags = _given(RunOptions, args, self.run_options)
+        run = RunOptions.from_sources((flags, "flags"))
         document, where = self._document(args, run)
-        known = {cls.table for cls in self.tables} | ({"system"} if self.system else set())
+        # A file's [run] table (device, threads, ...) is not part of the run's config: a
+        # run resumes on another device.
+        stored_run = _table(document, RunOptions.table, where)
+        refused = sorted(set(stored_run) - set(self.run_options) | {"resume"} & set(stored_run))
+        if refused:
+            raise ConfigError(
+                f"{where} [run]: {', '.join(refused)} cannot be set there; expected keys "
+                f"from {', '.join(n for n in self.run_options if n != 'resume')}"
+            )
+        run = RunOptions.from_sources((stored_run, f"{where} [run]"), (flags, "flags"))
+        known = {cls.table for cls in self.tables} | {RunOptions.table}
+        known |= {"system"} if self.system else set()
         unknown = sorted(set(document) - known)
         if unknown:
             raise ConfigError(

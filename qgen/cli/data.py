@@ -338,5 +338,5 @@ COMMAND = Command(
     handler=_handle,
     report=_report,
     system=True,
-    run_options=("json",),
+    run_options=("json", "device"),
 )

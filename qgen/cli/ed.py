@@ -119,5 +119,6 @@ COMMAND = Command(
     handler=_handle,
     report=_report,
     system=True,
-    run_options=("json",),
+    run_options=("json", "device"),
+    cpu_reason=" (exact diagonalization uses SciPy's sparse eigensolvers)",
 )

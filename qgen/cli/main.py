@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from qgen._version import __version__
-from qgen.errors import QgenError
+from qgen.errors import ConfigError, QgenError
 
 __all__ = ["build_parser", "main"]
 
@@ -39,6 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _silent(message: str) -> None:
+    """The log of a rank other than 0."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``qgen``; user errors print one line on stderr and return exit code 2."""
     arguments = sys.argv[1:] if argv is None else list(argv)
@@ -49,16 +53,39 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = build_parser().parse_args(arguments)
     command = args.command
+    where = ""  # "(rank r of P)" in a multi-process run
     try:
+        import torch
+
+        from qgen.distributed import initialize, launched_by_torchrun, shutdown
+
         inputs = command.gather(args)
         threads = inputs.run.threads or command.default_threads
         if threads is not None:
-            import torch
-
             torch.set_num_threads(threads)
-        result = command.handler(inputs)
+        if launched_by_torchrun() and not command.processes:
+            raise ConfigError(
+                f"qgen {command.name} runs as one process; start it without torchrun "
+                "(vmc and tomo run as several)"
+            )
+        ranks, inputs.device = initialize(inputs.run.device)
+        if inputs.device.type != "cpu" and not command.gpu:
+            if inputs.run.device.strip().lower() != "auto":
+                inputs.log(
+                    f"qgen {command.name}: runs on the CPU{command.cpu_reason}; --device "
+                    f"{inputs.run.device} is not used"
+                )
+            inputs.device = torch.device("cpu")
+        if ranks.distributed:
+            where = f" (rank {ranks.rank} of {ranks.world_size})"
+            if not ranks.is_main:  # rank 0 speaks for the run
+                inputs.log = _silent
+        try:
+            result = command.handler(inputs)
+        finally:
+            shutdown()
     except QgenError as error:
-        print(f"qgen {command.name}: error: {error}", file=sys.stderr)
+        print(f"qgen {command.name}: error{where}: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"qgen {command.name}: interrupted", file=sys.stderr)
@@ -77,6 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    if not ranks.is_main:
+        return 0
     try:
         if inputs.run.json:
             print(to_json({"qgen_version": __version__, **result}))

@@ -30,6 +30,7 @@ def _handle(inputs: Inputs) -> dict[str, Any]:
         progress=run.progress,
         plots=run.plots,
         log=inputs.log,
+        device=inputs.device,
     )
 
 
@@ -74,4 +75,6 @@ COMMAND = Command(
     handler=_handle,
     report=_report,
     system=True,
+    gpu=True,
+    processes=True,
 )

@@ -226,7 +226,7 @@ def mean_and_error(values: torch.Tensor, chains: torch.Tensor | None = None) -> 
     n_chains = int(label.max()) + 1
     if n_chains < 2:
         raise EstimatorError("expected values from at least two independent chains, got one")
-    sums = torch.zeros(n_chains, dtype=torch.float64).index_add_(0, label, x)
+    sums = x.new_zeros(n_chains, dtype=torch.float64).index_add_(0, label, x)
     counts = torch.bincount(label, minlength=n_chains).to(torch.float64)
     spread = ((sums - counts * mean) ** 2).sum() * n_chains / (n_chains - 1)
     return {"value": float(mean), "error": float(spread.sqrt()) / x.numel()}

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from qgen.driver import Driver, initial_parameters
+from qgen.driver import Driver, initial_parameters, model_device
 from qgen.errors import DataError, TrainingError
 from qgen.estimators.statistics import mean_and_error
 from qgen.exact.density import closest_physical, quantum_fidelity
@@ -84,23 +84,23 @@ def build_povm_model(
         return POVM_MODELS[name](n_sites, **options)
 
 
-def _every_outcome(n_sites: int, size: int) -> torch.Tensor:
+def _every_outcome(n_sites: int, size: int, device: torch.device | None = None) -> torch.Tensor:
     if n_sites > MAX_ENUMERATED_SITES:
         raise DataError(
             f"enumerating the {size}^N outcomes: expected N <= {MAX_ENUMERATED_SITES}, "
             f"got N = {n_sites}"
         )
-    index = torch.arange(size**n_sites)
-    powers = size ** torch.arange(n_sites - 1, -1, -1)
+    index = torch.arange(size**n_sites, device=device)
+    powers = size ** torch.arange(n_sites - 1, -1, -1, device=device)
     return (index[:, None] // powers) % size
 
 
 @torch.no_grad()
 def model_probabilities(model: AutoregressiveModel) -> np.ndarray:
     """:math:`P(\\mathbf a)` of all ``K^N`` outcomes (site 0 the most significant digit)."""
-    outcomes = _every_outcome(model.n_sites, model.local_dim)
+    outcomes = _every_outcome(model.n_sites, model.local_dim, model_device(model))
     log_p = torch.cat([model.log_prob(part) for part in outcomes.split(65536)])
-    probabilities = log_p.double().exp().numpy()
+    probabilities = log_p.double().exp().cpu().numpy()
     return probabilities / probabilities.sum()
 
 
@@ -122,10 +122,11 @@ def pauli_expectation(samples: torch.Tensor, povm: POVM, pauli: str) -> dict[str
         raise DataError(
             f"pauli: expected {outcomes.shape[1]} letters from I, X, Y, Z, got {pauli!r}"
         )
-    values = torch.ones(outcomes.shape[0], dtype=torch.float64)
+    values = torch.ones(outcomes.shape[0], dtype=torch.float64, device=outcomes.device)
     for site, letter in enumerate(pauli):
         if letter != "I":
             factor = torch.from_numpy(single_site_values(povm, PAULI_MATRICES[letter]).real)
+            factor = factor.to(outcomes.device)
             values = values * factor[outcomes[:, site]]
     return mean_and_error(values)
 
@@ -155,13 +156,14 @@ def pauli_expectation_of_model(
         raise DataError(f"pauli: expected {n_sites} letters from I, X, Y, Z, got {pauli!r:.80}")
     if model.n_tokens != n_sites:
         raise DataError("the sequential estimator reads models of one site per token")
+    device = model_device(model)
     values = {
-        letter: torch.from_numpy(single_site_values(povm, PAULI_MATRICES[letter]).real)
+        letter: torch.from_numpy(single_site_values(povm, PAULI_MATRICES[letter]).real).to(device)
         for letter in set(pauli)
     }
-    outcomes = torch.zeros(n_samples, n_sites, dtype=torch.long)
-    log_weight = torch.zeros(n_samples, dtype=torch.float64)
-    sign = torch.ones(n_samples, dtype=torch.float64)
+    outcomes = torch.zeros(n_samples, n_sites, dtype=torch.long, device=device)
+    log_weight = torch.zeros(n_samples, dtype=torch.float64, device=device)
+    sign = torch.ones(n_samples, dtype=torch.float64, device=device)
     order = [int(site) for site in model.order]
     for k, site in enumerate(order):
         conditional = model.log_conditionals(outcomes)[:, k].double().exp()

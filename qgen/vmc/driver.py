@@ -33,6 +33,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from qgen.distributed import Ranks
 from qgen.driver import Driver, seed_for
 from qgen.errors import NonFiniteError, TrainingError
 from qgen.estimators.local_values import DEFAULT_CHUNK_SIZE, local_values
@@ -47,7 +48,12 @@ __all__ = ["VMC", "SignProblemWarning", "clip_local_energies", "surrogate_loss"]
 
 
 def surrogate_loss(
-    log_psi: torch.Tensor, local_values: torch.Tensor, sample_rows: torch.Tensor | None = None
+    log_psi: torch.Tensor,
+    local_values: torch.Tensor,
+    sample_rows: torch.Tensor | None = None,
+    *,
+    mean: torch.Tensor | None = None,
+    n_total: int | None = None,
 ) -> torch.Tensor:
     r"""A loss whose gradient is the energy gradient of a normalized or unnormalized ψ,
 
@@ -56,17 +62,22 @@ def surrogate_loss(
 
     (Becca & Sorella 2017, ch. 6), through autograd on ``log_psi`` with the local values
     held fixed. With ``sample_rows``, ``log_psi`` has one entry per distinct sample and
-    sample ``s`` is entry ``sample_rows[s]``: each entry's residuals are summed.
+    sample ``s`` is entry ``sample_rows[s]``: each entry's residuals are summed. In a
+    multi-process run ``mean`` is ``⟨E_loc⟩`` over every rank's samples and ``n_total``
+    their number, so that the sum of the ranks' gradients is the gradient.
     """
     dtype = torch.complex128 if local_values.is_complex() or log_psi.is_complex() else torch.float64
-    residual = (local_values - local_values.mean()).to(dtype)
-    n = residual.shape[0]
+    centre = local_values.mean() if mean is None else mean
+    residual = (local_values - centre).to(dtype)
+    n = residual.shape[0] if n_total is None else n_total
     if sample_rows is not None:
         residual = residual.new_zeros(log_psi.shape[0]).index_add(0, sample_rows, residual)
     return 2.0 * (log_psi.conj() * residual).real.sum() / n
 
 
-def clip_local_energies(values: torch.Tensor, width: float) -> torch.Tensor:
+def clip_local_energies(
+    values: torch.Tensor, width: float, reference: torch.Tensor | None = None
+) -> torch.Tensor:
     r"""Local energies with outliers of the real part pulled in, for the gradient only.
 
     The real parts are clipped to :math:`m \pm w\,\langle|E_{loc} - m|\rangle` with
@@ -75,12 +86,15 @@ def clip_local_energies(values: torch.Tensor, width: float) -> torch.Tensor:
     rest, and the gradient estimated from them is dominated by those few samples; the
     clipped estimate has far less variance and a small bias. This is the clipping of
     FermiNet (Pfau, Spencer, Matthews & Foulkes, Phys. Rev. Research 2, 033429 (2020)).
-    The energy that the driver reports is never clipped.
+    The energy that the driver reports is never clipped. ``reference`` (default
+    ``values``) are the values whose median and spread set the bounds: every rank's, in a
+    multi-process run.
     """
     require_float(width, "clip_width", minimum=0.0, inclusive=False, error=TrainingError)
     real = values.real
-    median = real.median()
-    spread = (real - median).abs().mean()
+    pool = real if reference is None else reference.real.flatten()
+    median = pool.median()
+    spread = (pool - median).abs().mean()
     clipped = real.clamp(median - width * spread, median + width * spread)
     return torch.complex(clipped, values.imag) if values.is_complex() else clipped
 
@@ -106,7 +120,8 @@ class VMC(Driver):
         sampler: where configurations come from (see :mod:`qgen.sampling`).
         optimizer: a ``torch.optim`` optimizer over ``model``'s parameters (with SR: SGD
             with the learning rate ``η``).
-        n_samples: samples per iteration.
+        n_samples: samples per iteration, in all: in a multi-process run each rank draws
+            ``⌈n_samples / world_size⌉`` (:meth:`~qgen.distributed.Ranks.share`).
         preconditioner: :class:`~qgen.vmc.sr.SR` or None (plain gradient).
         scheduler: an optional ``torch.optim.lr_scheduler``, stepped once per iteration.
         temperature: ``T(iteration)`` for variational annealing, or None.
@@ -116,6 +131,9 @@ class VMC(Driver):
         clip_width: clip the local energies that enter the gradient at this many mean
             absolute deviations from their median (:func:`clip_local_energies`); None:
             no clipping.
+        ranks: the processes of a multi-process run (see :class:`~qgen.driver.Driver`):
+            the statistics come from every rank's local energies, the gradient and SR's
+            matrices are summed over the ranks.
     """
 
     counter = "iteration"
@@ -136,6 +154,7 @@ class VMC(Driver):
         seed: int = 0,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         clip_width: float | None = None,
+        ranks: Ranks | None = None,
     ) -> None:
         hamiltonian.require_hermitian("VMC")
         if clip_width is not None:
@@ -149,8 +168,13 @@ class VMC(Driver):
                 f"the model has {n_sites} sites but the Hamiltonian acts on {hamiltonian.n_sites}"
             )
         super().__init__(
-            model, [optimizer], seed=seed, schedulers=() if scheduler is None else [scheduler]
+            model,
+            [optimizer],
+            seed=seed,
+            schedulers=() if scheduler is None else [scheduler],
+            ranks=ranks,
         )
+        self.samples_per_rank = self.ranks.share(self.n_samples)
         if not _carries_signs(model) and not hamiltonian.is_stoquastic():
             warnings.warn(
                 "the Hamiltonian has positive off-diagonal elements in the Z basis (it is "
@@ -181,12 +205,19 @@ class VMC(Driver):
 
     # --- one iteration ---------------------------------------------------------------------
 
-    def _statistics(self, values: torch.Tensor) -> Stats:
-        """Statistics of per-sample values, chain by chain for Markov-chain samplers."""
+    def _everyone(self, values: torch.Tensor) -> torch.Tensor:
+        """Per-sample values of every rank: ``(n,)`` for independent samples, ``(chains,
+        length)`` for Markov chains (this rank's samples are time-major over its chains)."""
         if self.sampler.independent:
-            return statistics(values)
+            return self.ranks.gather(values)
         n_chains = int(getattr(self.sampler, "n_chains", 1))
-        return statistics(values.reshape(-1, n_chains).T)
+        return self.ranks.gather(values.reshape(-1, n_chains).T)
+
+    def _mean(self, values: torch.Tensor, everyone: torch.Tensor) -> torch.Tensor:
+        """The mean of per-sample ``values`` over every rank's samples (``everyone``)."""
+        if not self.ranks.distributed:
+            return values.mean()
+        return self.ranks.sum(values.sum()) / everyone.numel()
 
     def _energy_record(self, stats: Stats) -> dict[str, Any]:
         record: dict[str, Any] = {
@@ -229,7 +260,8 @@ class VMC(Driver):
                 chunk_size=self.chunk_size,
             )[inverse]
             log_psi_x = log_psi_distinct[inverse]
-        stats = self._statistics(energies)
+        everyone = self._everyone(energies)
+        stats = statistics(everyone)
         if not (math.isfinite(stats.mean) and math.isfinite(stats.variance)):
             # Before the update, so that the model keeps its last good parameters.
             raise NonFiniteError(
@@ -240,12 +272,12 @@ class VMC(Driver):
         record = self._energy_record(stats)
         objective = energies
         if self.clip_width is not None:
-            objective = clip_local_energies(energies, self.clip_width)
+            objective = clip_local_energies(energies, self.clip_width, everyone)
         if self.temperature is not None:
             temperature = float(self.temperature(self.steps))
             log_prob = 2.0 * log_psi_x.real.to(torch.float64)
             objective = objective + temperature * log_prob
-            entropy = float(-log_prob.mean())
+            entropy = float(-self._mean(log_prob, everyone))
             record["temperature"] = temperature
             record["entropy"] = entropy
             record["free_energy"] = stats.mean - temperature * entropy
@@ -253,10 +285,17 @@ class VMC(Driver):
         self.optimizer.zero_grad(set_to_none=True)
         if log_psi is None:
             assert self.preconditioner is not None  # for mypy: set exactly when log_psi is not
-            direction = self.preconditioner.direction(self.model, distinct, objective, inverse)
+            direction = self.preconditioner.direction(
+                self.model, distinct, objective, inverse, ranks=self.ranks
+            )
             self._set_gradients(direction)
         else:
-            surrogate_loss(log_psi, objective, inverse).backward()
+            mean = self._mean(objective, everyone)
+            loss = surrogate_loss(log_psi, objective, inverse, mean=mean, n_total=everyone.numel())
+            loss.backward()
+            for parameter in self.model.parameters():
+                if parameter.grad is not None:  # each rank's share of the gradient
+                    self.ranks.sum_(parameter.grad)
         record["learning_rate"] = self.optimizer.param_groups[0]["lr"]
         self.optimizer.step()
         return record
@@ -284,15 +323,16 @@ class VMC(Driver):
         """
         operator = self.hamiltonian if operator is None else operator
         generator = torch.Generator(device=self.generator.device).manual_seed(
-            seed_for(self.seed, "estimate") if seed is None else seed
+            self.ranks.seed(seed_for(self.seed, "estimate") if seed is None else seed)
         )
         self.model.eval()
         # Markov chains continue from where training left them, and are put back after.
         chains = None if self.sampler.independent else self.sampler.state_dict()
-        x = self.sampler.sample(n_samples, generator)
+        x = self.sampler.sample(self.ranks.share(n_samples), generator)
         if chains is not None:
             self.sampler.load_state_dict(chains)
-        return self._statistics(local_values(operator, self.model, x, chunk_size=self.chunk_size))
+        values = local_values(operator, self.model, x, chunk_size=self.chunk_size)
+        return statistics(self._everyone(values))
 
     def estimate_record(self, n_samples: int) -> dict[str, Any]:
         """:meth:`estimate` of the energy as a record (energy, error, variance, V-score, ...)."""
@@ -304,7 +344,7 @@ class VMC(Driver):
         """The driver's state with the sampler's chains and the preconditioner's memory."""
         return {
             **super().state_dict(),
-            "sampler": self.sampler.state_dict(),
+            **self.per_rank("sampler", self.sampler.state_dict()),
             "preconditioner": None
             if self.preconditioner is None
             else self.preconditioner.state_dict(),
@@ -312,7 +352,9 @@ class VMC(Driver):
 
     def _load_state(self, state: Mapping[str, Any]) -> None:
         super()._load_state(state)
-        self.sampler.load_state_dict(state["sampler"])
+        chains, same_ranks = self.own_rank_state(state, "sampler")
+        if same_ranks:  # at another process count the chains are new and thermalize again
+            self.sampler.load_state_dict(chains)
         if self.preconditioner is not None and state.get("preconditioner") is not None:
             self.preconditioner.load_state_dict(state["preconditioner"])
 

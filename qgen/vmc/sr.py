@@ -19,6 +19,14 @@ gives MinSR (Chen & Heyl, Nat. Phys. 20, 1476 (2024)): the same step from a ``2n
 solve, cheaper when parameters outnumber samples. The Gram matrices are formed in the
 parameters' precision and solved in float64.
 
+**Several processes.** Each rank holds the rows of ``A`` of its own samples. In parameter
+space ``S = Σ_r A_rᵀA_r`` and ``F = Σ_r A_rᵀe_r`` are all-reduced (P² numbers per
+iteration, whatever the samples). MinSR needs the whole kernel ``AAᵀ``, whose blocks pair
+the rows of different ranks, so the rows are all-gathered and every rank solves the same
+``2n × 2n`` system: 2nP numbers per iteration, which is what the method's regime (P ≫ n)
+can afford, and it keeps the step exactly that of one process (a distributed kernel
+solve would need the ranks to exchange the same rows block by block).
+
 ``F`` is half the energy gradient, ``∇E = 2 Re⟨ΔO^* ΔE_loc⟩``, so with ``λ → ∞`` SR
 reduces to gradient descent with rate ``η/(2λ)``.
 
@@ -41,6 +49,7 @@ import torch
 from torch import nn
 from torch.func import functional_call, jacrev, vmap
 
+from qgen.distributed import SINGLE, Ranks
 from qgen.errors import TrainingError
 from qgen.hilbert import distinct_rows
 
@@ -135,6 +144,13 @@ def _solve_symmetric(matrix: torch.Tensor, rhs: torch.Tensor) -> torch.Tensor:
     return vectors @ (inverse * (vectors.T @ rhs))
 
 
+def _mean(values: torch.Tensor, n_total: int, ranks: Ranks) -> torch.Tensor:
+    """The mean over dim 0 of every rank's rows (``n_total`` of them)."""
+    if not ranks.distributed:
+        return values.mean(0)
+    return ranks.sum(values.sum(0)) / n_total
+
+
 class SR:
     """Stochastic reconfiguration preconditioner.
 
@@ -172,8 +188,11 @@ class SR:
         x: torch.Tensor,
         local_values: torch.Tensor,
         sample_rows: torch.Tensor | None = None,
+        *,
+        ranks: Ranks = SINGLE,
     ) -> torch.Tensor:
-        """The SR step ``δ`` (flattened, float64) for samples ``x`` and their local values.
+        """The SR step ``δ`` (flattened, float64) for samples ``x`` and their local values
+        (this rank's, in a multi-process run: the step is that of every rank's samples).
 
         Repeated samples are differentiated once and enter as one weighted row of ``A``.
         A caller that has already found them passes the distinct samples as ``x`` and
@@ -182,17 +201,22 @@ class SR:
         if sample_rows is None:
             first, sample_rows = distinct_rows(x)
             if first.numel() == x.shape[0]:
-                return self.solve(log_derivatives(model, x, self.chunk_size), local_values)
+                derivatives = log_derivatives(model, x, self.chunk_size)
+                return self.solve(derivatives, local_values, ranks=ranks)
             x = x[first]
-        return self.solve(log_derivatives(model, x, self.chunk_size), local_values, sample_rows)
+        derivatives = log_derivatives(model, x, self.chunk_size)
+        return self.solve(derivatives, local_values, sample_rows, ranks=ranks)
 
     def solve(
         self,
         derivatives: torch.Tensor,
         local_values: torch.Tensor,
         sample_rows: torch.Tensor | None = None,
+        *,
+        ranks: Ranks = SINGLE,
     ) -> torch.Tensor:
-        """``δ`` from per-sample log-derivatives ``(n, P)`` and local values ``(n,)``.
+        """``δ`` from per-sample log-derivatives ``(n, P)`` and local values ``(n,)`` (of
+        this rank's samples; ``ranks`` sums over every rank's, see the module).
 
         With ``sample_rows`` (``(n,)``), ``derivatives`` has one row per *distinct* sample
         and sample ``s`` is row ``sample_rows[s]``. A row drawn ``c`` times enters ``A``
@@ -206,10 +230,11 @@ class SR:
                 f"got shape {tuple(local_values.shape)}"
             )
         energies = local_values.to(torch.complex128 if local_values.is_complex() else torch.float64)
-        deviations = energies - energies.mean()
+        n_total = int(ranks.sum_float(n))
+        deviations = energies - _mean(energies, n_total, ranks)
         if sample_rows is None:
-            scale = n**-0.5
-            centred = (derivatives - derivatives.mean(0)) * scale
+            scale = n_total**-0.5
+            centred = (derivatives - _mean(derivatives, n_total, ranks)) * scale
             residual = deviations * scale
         else:
             if sample_rows.shape != (n,):
@@ -218,11 +243,11 @@ class SR:
                 )
             rows = derivatives.shape[0]
             counts = torch.bincount(sample_rows, minlength=rows).to(torch.float64)
-            weights = (counts / n).to(derivatives.real.dtype)
-            mean = (weights.unsqueeze(1) * derivatives).sum(0)
+            weights = (counts / n_total).to(derivatives.real.dtype)
+            mean = ranks.sum((weights.unsqueeze(1) * derivatives).sum(0))
             centred = (derivatives - mean) * weights.sqrt().unsqueeze(1)
             summed = deviations.new_zeros(rows).index_add(0, sample_rows, deviations)
-            residual = summed / (counts.clamp(min=1.0) * n).sqrt()
+            residual = summed / (counts.clamp(min=1.0) * n_total).sqrt()
         if centred.is_complex():
             a = torch.cat([centred.real, centred.imag])
             e = (
@@ -242,17 +267,19 @@ class SR:
                 )
             carried = self.momentum * self.previous
             e = e - (a @ carried.to(a.dtype)).to(e.dtype)
-        step = self._solve(a, e)
+        step = self._solve(a, e, ranks)
         if carried is not None:
             step = step + carried
         if self.momentum > 0.0:
             self.previous = step.detach().clone()
         return step
 
-    def _solve(self, a: torch.Tensor, e: torch.Tensor) -> torch.Tensor:
-        """``(AᵀA + λ)⁻¹ Aᵀ e`` in the cheaper of its two forms, float64."""
+    def _solve(self, a: torch.Tensor, e: torch.Tensor, ranks: Ranks = SINGLE) -> torch.Tensor:
+        """``(AᵀA + λ)⁻¹ Aᵀ e`` in the cheaper of its two forms, float64; with several
+        ranks ``A`` and ``e`` are the row blocks of every rank stacked."""
         shift = self.diag_shift
-        rows, n_parameters = a.shape
+        n_parameters = a.shape[1]
+        rows = int(ranks.sum_float(a.shape[0]))
         use_parameters = self.method == "parameters" or (
             self.method == "auto" and n_parameters <= rows
         )
@@ -260,9 +287,11 @@ class SR:
         # (float32 halves its time), and shifted and solved in float64. The step is
         # applied to parameters of that precision, so Aᵀ· is taken in it too.
         if use_parameters:
-            matrix = gram(a.T).to(torch.float64)
+            matrix = ranks.sum(gram(a.T)).to(torch.float64)
             matrix.diagonal().add_(shift)
-            return _solve_symmetric(matrix, (a.T @ e.to(a.dtype)).to(torch.float64))
+            force = ranks.sum(a.T @ e.to(a.dtype)).to(torch.float64)
+            return _solve_symmetric(matrix, force)
+        a, e = ranks.gather(a), ranks.gather(e)
         kernel = gram(a).to(torch.float64)
         kernel.diagonal().add_(shift)
         return (a.T @ _solve_symmetric(kernel, e).to(a.dtype)).to(torch.float64)

@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from qgen._memory import check_memory
+from qgen.distributed import current
 from qgen.driver import cosine_schedule, initial_parameters
 from qgen.errors import ConfigError
 from qgen.lattice import Lattice
@@ -97,8 +98,15 @@ class PreparedRun:
     exact: ReferenceEnergy | None
 
 
-def prepare(system: System, options: VMCOptions) -> PreparedRun:
-    """Build model, sampler, optimizer and driver, and look up the exact energy."""
+def prepare(
+    system: System, options: VMCOptions, device: torch.device | str | None = None
+) -> PreparedRun:
+    """Build model, sampler, optimizer and driver on ``device`` (default: the CPU), and
+    look up the exact energy. The initial parameters are drawn on the CPU, so that the
+    same seed starts the same model on every device. In a multi-process run
+    (:func:`qgen.distributed.current`) each rank gets its share of the samples and chains.
+    """
+    ranks = current()
     lattice = system.build_lattice()
     # A lower bound (the samples and a few per-sample arrays of their size), checked before
     # the Hamiltonian and the model are built.
@@ -124,7 +132,11 @@ def prepare(system: System, options: VMCOptions) -> PreparedRun:
             symmetry=options.symmetry,
             spin_flip=options.spin_flip,
         )
-    sampler = build_sampler(model, lattice, options, magnetization, system.bond_orders)
+    model.to(torch.device("cpu") if device is None else device)
+    chains = ranks.share(options.chains)
+    sampler = build_sampler(
+        model, lattice, replace(options, chains=chains), magnetization, system.bond_orders
+    )
     lr = options.learning_rate
     preconditioner = None
     if options.optimizer == "adam":
@@ -154,6 +166,7 @@ def prepare(system: System, options: VMCOptions) -> PreparedRun:
         seed=options.seed,
         chunk_size=options.chunk_size,
         clip_width=options.clip_width,
+        ranks=ranks,
     )
     return PreparedRun(system, options, lattice, hamiltonian, model, driver, exact)
 
@@ -250,10 +263,11 @@ def relative_error_summary(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def plan(system: System, options: VMCOptions) -> Plan:
+def plan(system: System, options: VMCOptions, device: torch.device | str | None = None) -> Plan:
     """The VMC run as a :class:`~qgen.workflow.Plan` for :func:`~qgen.workflow.execute`."""
-    prepared = prepare(system, options)
+    prepared = prepare(system, options, device)
     driver = prepared.driver
+    ranks = driver.ranks
     n_parameters = sum(p.numel() for p in prepared.model.parameters() if p.requires_grad)
     notes = [
         system.describe(),
@@ -263,6 +277,19 @@ def plan(system: System, options: VMCOptions) -> Plan:
     ]
     if prepared.exact is not None:
         notes.append(f"exact energy {prepared.exact.energy:.10f} ({prepared.exact.source})")
+    if ranks.distributed:
+        notes.append(
+            f"{ranks.world_size} processes ({ranks.backend}), {driver.samples_per_rank:,} "
+            f"samples per process on {driver.device}"
+        )
+    for total, what in [(options.samples, "samples"), (options.final_samples, "final samples")]:
+        note = ranks.share_note(total, what)
+        if note is not None:
+            notes.append(note)
+    if not MODELS[options.model].autoregressive and options.sampler != "exact":
+        note = ranks.share_note(options.chains, "Markov chains")
+        if note is not None:
+            notes.append(note)
 
     def summarize(history: list[dict[str, Any]]) -> dict[str, Any]:
         final = driver.estimate_record(options.final_samples)
@@ -287,6 +314,7 @@ def plan(system: System, options: VMCOptions) -> Plan:
             "acceptance": final.get("acceptance"),
             "seconds_per_iteration": sum(timed) / len(timed) if timed else None,
             "final_samples": options.final_samples,
+            "samples_per_rank": driver.samples_per_rank,
             "n_sites": system.n_sites,
         }
 
@@ -302,15 +330,16 @@ def run_vmc(
     progress: bool | None = None,
     plots: bool = True,
     log: Callable[[str], None] = log_to_stderr,
+    device: torch.device | str | None = None,
 ) -> dict[str, Any]:
-    """Run (or resume) VMC in the directory ``out`` and return the summary.
+    """Run (or resume) VMC in the directory ``out`` on ``device`` and return the summary.
 
     The directory receives ``config.toml``, ``log.jsonl``, ``checkpoint.pt``,
     ``summary.json`` and, with ``plots``, ``energy.png`` and ``relative_error.png``.
     """
     return execute(
         "vmc",
-        lambda: plan(system, options),
+        lambda: plan(system, options, device),
         {"system": system.to_table(), "vmc": options},
         out=out,
         resume=resume,
