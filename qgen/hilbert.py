@@ -122,10 +122,10 @@ def distinct_rows(rows: torch.Tensor, base: int = 2) -> tuple[torch.Tensor, torc
         # One int64 key per row: a 1D sort instead of a lexicographic one.
         weights = base ** torch.arange(length, device=rows.device, dtype=torch.int64)
         keys = (rows.to(torch.int64) * weights).sum(1)
-        _, inverse = torch.unique(keys, return_inverse=True)
+        distinct, inverse = torch.unique(keys, return_inverse=True)
     else:
-        _, inverse = torch.unique(rows, dim=0, return_inverse=True)
-    n_distinct = int(inverse.max()) + 1 if n_rows else 0
+        distinct, inverse = torch.unique(rows, dim=0, return_inverse=True)
+    n_distinct = distinct.shape[0]  # known on the host: no device sync
     positions = torch.arange(n_rows, device=rows.device)
     first = torch.full((n_distinct,), n_rows, dtype=torch.int64, device=rows.device)
     first = first.scatter_reduce(0, inverse, positions, reduce="amin")

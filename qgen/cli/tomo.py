@@ -45,6 +45,7 @@ def _handle(inputs: Inputs) -> dict[str, Any]:
             progress=run.progress,
             plots=run.plots,
             log=inputs.log,
+            device=inputs.device,
         )
     if source.target_rho is not None:
         raise ConfigError(
@@ -61,6 +62,7 @@ def _handle(inputs: Inputs) -> dict[str, Any]:
         progress=run.progress,
         plots=run.plots,
         log=inputs.log,
+        device=inputs.device,
     )
 
 
@@ -156,4 +158,5 @@ COMMAND = Command(
     tables=(DataSourceOptions, TomographyOptions),
     handler=_handle,
     report=_report,
+    gpu=True,
 )

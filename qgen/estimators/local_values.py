@@ -71,8 +71,10 @@ def _local_values(
     flips = torch.as_tensor(operator.flip_masks, device=x.device)
     is_diagonal = ~flips.any(dim=1)
     # Parents in batches whose connected configurations fit one chunk: a model that
-    # shares prefixes then sees all the neighbours of a parent in one call.
-    parents_per_chunk = max(1, chunk_size // max(int((~is_diagonal).sum()), 1))
+    # shares prefixes then sees all the neighbours of a parent in one call. (The count
+    # is taken from the host copy of the masks: no device sync.)
+    off_diagonal = int(operator.flip_masks.any(axis=1).sum())
+    parents_per_chunk = max(1, chunk_size // max(off_diagonal, 1))
     if x.shape[0] > parents_per_chunk:
         parents = x.split(parents_per_chunk)
         known = (

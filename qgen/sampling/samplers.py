@@ -119,7 +119,9 @@ class ExactSampler:
                 if self.magnetization is None
                 else MagnetizationSector(self.n_sites, self.magnetization).configs()
             )
-        return self._configs if device is None else self._configs.to(device)
+        if device is not None and self._configs.device != torch.device(device):
+            self._configs = self._configs.to(device)  # kept there: no copy per iteration
+        return self._configs
 
     def _device(self) -> torch.device:
         parameter = next(self.model.parameters(), None)

@@ -31,7 +31,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from qgen.driver import Driver, cosine_schedule, seed_for
+from qgen.driver import Driver, cosine_schedule, model_device, seed_for
 from qgen.errors import ConfigError
 from qgen.exact.density import (
     closest_physical,
@@ -259,10 +259,11 @@ def _classical_fidelity_of_samples(model: Any, data: POVMData, n_samples: int) -
     assert rho is not None
 
     def target_log_prob(outcomes: torch.Tensor) -> torch.Tensor:
-        probabilities = probabilities_of_outcomes(rho, povm, outcomes.numpy())
-        return torch.from_numpy(probabilities).clamp_min(1e-300).log()
+        probabilities = probabilities_of_outcomes(rho, povm, outcomes.cpu().numpy())
+        return torch.from_numpy(probabilities).to(outcomes.device).clamp_min(1e-300).log()
 
-    generator = torch.Generator().manual_seed(seed_for(0, "classical fidelity"))
+    generator = torch.Generator(device=model_device(model))
+    generator.manual_seed(seed_for(0, "classical fidelity"))
     count = min(n_samples, _MONTE_CARLO_FIDELITY_SAMPLES)
     return classical_fidelity_monte_carlo(model, target_log_prob, count, generator)
 
@@ -311,9 +312,12 @@ def _baseline_plan(data: POVMData, options: TomographyOptions, observables: list
     return Plan(fit, 1, 1, notes, summarize, kept.plot, kept.save)
 
 
-def mixed_plan(data: POVMData, options: TomographyOptions) -> Plan:
-    """The run as a :class:`~qgen.workflow.Plan`: a baseline fit, or the outcome model's
-    training; its summary reconstructs ρ (``N <= 8``) and estimates the observables."""
+def mixed_plan(
+    data: POVMData, options: TomographyOptions, device: torch.device | str | None = None
+) -> Plan:
+    """The run as a :class:`~qgen.workflow.Plan`: a baseline fit (on the CPU, NumPy), or
+    the outcome model's training on ``device`` (default: the CPU); its summary
+    reconstructs ρ (``N <= 8``) and estimates the observables."""
     _check_sizes(data, options)
     observables = _observables(options, data.n_sites)
     if options.baseline is not None:
@@ -327,7 +331,7 @@ def mixed_plan(data: POVMData, options: TomographyOptions) -> Plan:
         layers=options.layers,
         heads=options.heads,
         seed=options.seed,
-    )
+    ).to(torch.device("cpu") if device is None else device)
     learning_rate = options.lr or DEFAULT_LEARNING_RATES[options.model]
     optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
     scheduler = None
@@ -386,7 +390,8 @@ def mixed_plan(data: POVMData, options: TomographyOptions) -> Plan:
             summary.update(_quality(kept.raw, kept.physical, data, probabilities))
         else:
             summary.update(dict.fromkeys(_QUALITY_KEYS))
-        generator = torch.Generator().manual_seed(seed_for(options.seed, "estimate"))
+        generator = torch.Generator(device=model_device(model))
+        generator.manual_seed(seed_for(options.seed, "estimate"))
         if not enumerable and data.rho is not None:  # 8 < N <= 12: Monte Carlo
             estimate = _classical_fidelity_of_samples(model, data, options.estimate_samples)
             summary["classical_fidelity"] = estimate["value"]
@@ -427,8 +432,10 @@ def run_mixed_tomography(
     progress: bool | None = None,
     plots: bool = True,
     log: Callable[[str], None] = log_to_stderr,
+    device: torch.device | str | None = None,
 ) -> dict[str, Any]:
-    """Reconstruct the state of ``data`` in the run directory ``out`` (or resume there).
+    """Reconstruct the state of ``data`` in the run directory ``out`` (or resume there),
+    training on ``device``.
 
     Returns the summary (also ``summary.json``): ``fidelity``, ``trace_distance`` and
     ``classical_fidelity`` (None without a target or beyond ``N = 8``),
@@ -438,7 +445,7 @@ def run_mixed_tomography(
     particulars.
     """
     return execute_tomography(
-        lambda: mixed_plan(data, options),
+        lambda: mixed_plan(data, options, device),
         options,
         out,
         source=source,

@@ -18,7 +18,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from qgen.driver import cosine_schedule, initial_parameters, seed_for
+from qgen.driver import cosine_schedule, initial_parameters, model_device, seed_for
 from qgen.errors import ConfigError, ModelError
 from qgen.estimators.statistics import Stats
 from qgen.exact.povm import POVMS
@@ -389,12 +389,17 @@ def annealing(options: TomographyOptions, data: MeasurementData) -> dict[str, An
     return {"anneal_depolarization": depolarization, "anneal_epochs": epochs}
 
 
-def plan(data: MeasurementData, options: TomographyOptions) -> Plan:
+def plan(
+    data: MeasurementData, options: TomographyOptions, device: torch.device | str | None = None
+) -> Plan:
     """The tomography run as a :class:`~qgen.workflow.Plan`: split the data (seeded), build
     the model, train by negative log-likelihood, then estimate from the trained model's
-    samples what the data never measured directly."""
+    samples what the data never measured directly. The model is initialized on the CPU
+    and trained on ``device`` (default: the CPU)."""
     train, validation = data.split(options.validation_fraction, seed=options.seed)
-    model = build_tomography_model(options, data)
+    model = build_tomography_model(options, data).to(
+        torch.device("cpu") if device is None else device
+    )
     learning_rate = options.lr or DEFAULT_LEARNING_RATES[options.model]
     optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
     scheduler = None
@@ -463,8 +468,10 @@ def run_tomography(
     progress: bool | None = None,
     plots: bool = True,
     log: Callable[[str], None] = log_to_stderr,
+    device: torch.device | str | None = None,
 ) -> dict[str, Any]:
-    """Train on ``data`` in the run directory ``out`` (or resume there) and estimate.
+    """Train on ``data`` in the run directory ``out`` (or resume there) on ``device``, and
+    estimate.
 
     Returns the summary (also written to ``summary.json``): ``fidelity`` (None without a
     target ψ; exact up to 20 sites, a Monte Carlo estimate with ``fidelity_error``
@@ -474,7 +481,7 @@ def run_tomography(
     ``source`` says where the data came from (written to the config).
     """
     return execute_tomography(
-        lambda: plan(data, options),
+        lambda: plan(data, options, device),
         options,
         out,
         source=source,
@@ -513,7 +520,8 @@ def _is_complex(model: nn.Module) -> bool:
 def _estimate(
     model: nn.Module, trainer: TomographyTrainer, data: MeasurementData, options: TomographyOptions
 ) -> dict[str, Any]:
-    generator = torch.Generator().manual_seed(seed_for(options.seed, "estimate"))
+    generator = torch.Generator(device=model_device(model))
+    generator.manual_seed(seed_for(options.seed, "estimate"))
     samples = sample_model(model, options.estimate_samples, generator, options.gibbs_steps)
     with torch.no_grad():
         observables = {

@@ -226,6 +226,7 @@ class VMC(Driver):
             "energy_variance": stats.variance,
             "v_score": v_score(stats, self.n_sites),
             "energy_imag": stats.mean_imag,
+            "n_samples": stats.n_samples,
         }
         if not self.sampler.independent:
             record["tau_corr"] = stats.tau_corr
@@ -244,7 +245,7 @@ class VMC(Driver):
     def step(self) -> dict[str, Any]:
         """One iteration: sample, estimate, update. Returns its record."""
         self.model.train()
-        x = self.sampler.sample(self.n_samples, self.generator)
+        x = self.sampler.sample(self.samples_per_rank, self.generator)
         # The model sees each distinct sample once (a peaked |ψ|² repeats samples).
         first, inverse = distinct_rows(x)
         distinct = x[first]

@@ -51,6 +51,7 @@ def test_two_processes_reach_ed_as_one_does(tmp_path):
     # Rank 0 alone wrote the run directory: one log line per iteration, one summary.
     records = RunDirectory(tmp_path / "two", resume=True).read_log()
     assert [r["iteration"] for r in records] == list(range(60))
+    assert {r["n_samples"] for r in records} == {514}  # 257 on each rank
     assert json.loads((tmp_path / "two" / "summary.json").read_text())["world_size"] == 2
 
 
