@@ -42,10 +42,11 @@ def test_the_device_in_a_toml_run_table_is_not_part_of_the_config(tmp_path, caps
     out = tmp_path / "run"
     assert main(["vmc", str(config), "--out", str(out), "--json", "--no-plots"]) == 0
     summary = json.loads(capsys.readouterr().out)
-    assert summary["device"] == "cpu" and summary["world_size"] == 1
+    assert summary["device"] == "cpu"
+    assert summary["world_size"] == 1
     assert "[run]" not in (out / "config.toml").read_text()
     bad = tmp_path / "bad.toml"
-    bad.write_text('[run]\nresume = true\n')
+    bad.write_text("[run]\nresume = true\n")
     assert main(["vmc", str(bad)]) == 2
     assert "[run]: resume cannot be set there" in capsys.readouterr().err
 

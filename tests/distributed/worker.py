@@ -17,6 +17,9 @@ from pathlib import Path
 
 import torch
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for fixed_samples
+from fixed_samples import FixedSampler
+
 from qgen.distributed import SINGLE, initialize, shutdown
 from qgen.errors import ConfigError, QgenError
 from qgen.lattice import Chain
@@ -47,24 +50,6 @@ def collectives(ranks) -> dict:
         "failed_on_main": failed_on_main,
         "broadcast": ranks.broadcast(f"from rank {rank}"),
     }
-
-
-class FixedSampler:
-    """The same samples every iteration: this rank's block of a fixed set."""
-
-    independent = True
-
-    def __init__(self, x: torch.Tensor) -> None:
-        self.x = x
-
-    def sample(self, n_samples: int, generator: torch.Generator) -> torch.Tensor:
-        return self.x
-
-    def state_dict(self) -> dict:
-        return {}
-
-    def load_state_dict(self, state: dict) -> None:
-        pass
 
 
 def _gradient(model_of, hamiltonian, x, optimizer, ranks) -> torch.Tensor:

@@ -8,6 +8,7 @@ import copy
 
 import pytest
 import torch
+from fixed_samples import FixedSampler
 
 from qgen.lattice import Chain, Square
 from qgen.models.registry import build_model
@@ -22,22 +23,6 @@ pytestmark = [
 ]
 
 FAMILIES = ["rnn", "rnn2d", "transformer", "made", "rbm"]
-
-
-class FixedSampler:
-    independent = True
-
-    def __init__(self, x: torch.Tensor) -> None:
-        self.x = x
-
-    def sample(self, n_samples: int, generator: torch.Generator) -> torch.Tensor:
-        return self.x
-
-    def state_dict(self) -> dict:
-        return {}
-
-    def load_state_dict(self, state: dict) -> None:
-        pass
 
 
 def _model(name: str) -> torch.nn.Module:
