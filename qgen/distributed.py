@@ -303,12 +303,6 @@ def shutdown() -> None:
     _current = SINGLE
 
 
-def split_rows(values: torch.Tensor, ranks: Ranks) -> torch.Tensor:
-    """This rank's block of ``values`` split into ``world_size`` equal blocks (rows)."""
-    part = ranks.share(values.shape[0])
-    return values[ranks.rank * part : (ranks.rank + 1) * part]
-
-
 def first_difference(left: Any, right: Any, prefix: str = "") -> str:
     """The first key at which two nested dicts of options differ, as ``key: a vs b``."""
     if isinstance(left, dict) and isinstance(right, dict):
