@@ -26,14 +26,14 @@ FAMILIES = ["rnn", "rnn2d", "transformer", "made", "rbm"]
 
 
 def _model(name: str) -> torch.nn.Module:
-    lattice = Square(4, 2)
+    lattice = Square(4, 4)
     with torch.random.fork_rng():
         torch.manual_seed(0)
-        return build_model(name, lattice, hidden=8, magnetization=None, phase=name != "rbm")
+        return build_model(name, lattice, hidden=16, magnetization=None, phase=name != "rbm")
 
 
 def _step(model: torch.nn.Module, x: torch.Tensor, optimizer: str) -> tuple[torch.Tensor, float]:
-    hamiltonian = heisenberg(Square(4, 2), sign_rule=False)
+    hamiltonian = heisenberg(Square(4, 4), sign_rule=True)
     preconditioner = SR(1e-2, method="parameters" if optimizer == "sr" else "samples")
     sgd = torch.optim.SGD(model.parameters(), lr=1.0)
     before = torch.cat([p.detach().flatten().clone() for p in model.parameters()])
@@ -50,7 +50,7 @@ def _step(model: torch.nn.Module, x: torch.Tensor, optimizer: str) -> tuple[torc
 def test_one_sr_step_on_cuda_is_that_on_the_cpu(name, optimizer):
     cpu = _model(name)
     gpu = copy.deepcopy(cpu).to("cuda")
-    x = torch.randint(0, 2, (256, 8), generator=torch.Generator().manual_seed(1))
+    x = torch.randint(0, 2, (256, 16), generator=torch.Generator().manual_seed(1))
     with torch.no_grad():
         torch.testing.assert_close(gpu(x.cuda()).cpu(), cpu(x), rtol=1e-5, atol=1e-5)
     step_cpu, energy_cpu = _step(cpu, x, optimizer)
