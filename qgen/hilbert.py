@@ -202,7 +202,7 @@ class MagnetizationSector:
     """The basis states of ``n_sites`` spins with total ``S^z = magnetization``.
 
     Args:
-        n_sites: number of spin-1/2 sites (at most 62).
+        n_sites: number of spin-1/2 sites (at most 62 for the basis indices).
         magnetization: total ``S^z = (n_up − n_down)/2``; an integer for even ``n_sites``
             and a half-integer for odd ``n_sites``.
 
@@ -211,7 +211,10 @@ class MagnetizationSector:
     """
 
     def __init__(self, n_sites: int, magnetization: float | str | Fraction = 0) -> None:
-        _check_indexable(n_sites)
+        # Any size for membership and counting (a Metropolis chain on 10×10); the basis
+        # indices (states, index, configs) need at most 62 sites, checked where used.
+        if isinstance(n_sites, bool) or not isinstance(n_sites, int | np.integer) or n_sites < 1:
+            raise HilbertError(f"expected a positive number of sites, got {n_sites!r}")
         self.n_sites = n_sites
         self.n_down = _parse_magnetization(n_sites, magnetization)
         self.magnetization = float(Fraction(n_sites - 2 * self.n_down, 2))
@@ -228,6 +231,7 @@ class MagnetizationSector:
 
     @property
     def _lin_tables(self) -> _LinTables:
+        _check_indexable(self.n_sites)
         if self._tables is None:
             self._tables = _LinTables.build(self.n_sites - self._n_low, self._n_low, self.n_down)
         return self._tables
@@ -236,6 +240,7 @@ class MagnetizationSector:
     def states(self) -> np.ndarray:
         """Basis indices of the sector, sorted increasingly (int64, length ``dimension``)."""
         if self._states is None:
+            _check_indexable(self.n_sites)
             # The states and the work arrays that list them: about four int64 per state.
             check_memory(32 * self.dimension, f"the basis of {self!r}")
             tables = self._lin_tables

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from qgen.exact.diagonalize import diagonalize, ground_state
-from qgen.hilbert import MagnetizationSector
+from qgen.hilbert import MAX_INDEXED_SITES, MagnetizationSector
 from qgen.system import ReferenceEnergy, System
 
 __all__ = ["exact_ground_energy", "ground_state_of", "tabulated_energy"]
@@ -81,6 +81,8 @@ def exact_ground_energy(
         )
         if closed_form is not None:
             return closed_form
+    if n > MAX_INDEXED_SITES:  # no basis index of that size: far beyond ED anyway
+        return None
     dimension = 2**n if magnetization is None else MagnetizationSector(n, magnetization).dimension
     if dimension > max_dimension:
         return None

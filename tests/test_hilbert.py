@@ -141,3 +141,15 @@ def test_distinct_rows_of_an_empty_batch_and_a_bad_shape():
     assert inverse.numel() == 0
     with pytest.raises(HilbertError, match="batch, length"):
         distinct_rows(torch.zeros(5, dtype=torch.int64))
+
+
+def test_a_sector_beyond_basis_indices_counts_and_tests_membership():
+    """100 spins (a 10×10 Metropolis chain): membership and size work; basis indices,
+    which would not fit 64 bits, are refused by name."""
+    sector = MagnetizationSector(100, 0)
+    assert sector.dimension == math.comb(100, 50)
+    x = torch.zeros(3, 100, dtype=torch.long)
+    x[:2, :50] = 1
+    assert sector.contains(x).tolist() == [True, True, False]
+    with pytest.raises(HilbertError, match="1 to 62 sites"):
+        sector.states  # noqa: B018
