@@ -32,7 +32,14 @@ def _handle(inputs: Inputs) -> dict[str, Any]:
     assert isinstance(options, TomographyOptions)
     run = inputs.run
     if options.mixed:
+        from qgen.distributed import current
         from qgen.tomography.mixed_workflow import load_mixed_data, run_mixed_tomography
+
+        if current().distributed:
+            raise ConfigError(
+                "qgen tomo --mixed runs as one process; start it without torchrun (pure-state "
+                "tomography runs as several)"
+            )
 
         mixed = load_mixed_data(source, options.povm)
         name = options.baseline or options.model
@@ -159,4 +166,5 @@ COMMAND = Command(
     handler=_handle,
     report=_report,
     gpu=True,
+    processes=True,
 )

@@ -48,6 +48,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from qgen.distributed import Ranks
 from qgen.driver import Driver, EarlyStopping
 from qgen.errors import TrainingError
 from qgen.models.autoregressive import AutoregressiveModel
@@ -111,6 +112,9 @@ class TomographyTrainer(Driver):
         fidelity_every: epochs between fidelity evaluations.
         scheduler: an optional ``torch.optim.lr_scheduler``, stepped once per epoch.
         seed: seed of the generator that shuffles batches and runs the chains.
+        ranks: the processes of a data-parallel run (see :class:`~qgen.driver.Driver`):
+            every rank takes its shard of each of rank 0's batches, and the gradients are
+            summed over the ranks.
     """
 
     counter = "epoch"
@@ -137,6 +141,7 @@ class TomographyTrainer(Driver):
         anneal_depolarization: float = 0.0,
         anneal_epochs: int = 0,
         seed: int = 0,
+        ranks: Ranks | None = None,
     ) -> None:
         n_sites = getattr(model, "n_sites", None)
         if not isinstance(n_sites, int):
@@ -185,6 +190,7 @@ class TomographyTrainer(Driver):
             seed=seed,
             schedulers=() if scheduler is None else [scheduler],
             early_stopping=stopping,
+            ranks=ranks,
         )
         self.optimizer = optimizer
         device = self.device
@@ -304,15 +310,24 @@ class TomographyTrainer(Driver):
         depolarization = self.depolarization
         n = self.train_outcomes.shape[0]
         order = torch.randperm(n, generator=self.generator, device=self.device)
+        # Data parallel: every rank walks rank 0's batches and takes its shard of each;
+        # the shard's loss weighted by its share of the batch, summed over the ranks, is
+        # the batch's (Σ_r (n_r/n) ∇ mean_r = ∇ mean).
+        order = self.ranks.broadcast(order)
         batch_nlls: list[float] = []
         for rows in order.split(self.batch_size):
-            loss, value = self.batch_loss(self.train_outcomes[rows], self.train_codes[rows])
+            mine, share = self._shard(rows)
+            loss, value = self.batch_loss(self.train_outcomes[mine], self.train_codes[mine])
             self.optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            (loss * share if self.ranks.distributed else loss).backward()
+            for parameter in self.model.parameters():
+                if parameter.grad is not None:
+                    self.ranks.sum_(parameter.grad)
             self.optimizer.step()
             if value is not None:
-                batch_nlls.append(value * rows.numel())
-        record: dict[str, Any] = {"train_nll": sum(batch_nlls) / n if batch_nlls else None}
+                batch_nlls.append(value * rows.numel() * share)
+        train_nll = self.ranks.sum_float(sum(batch_nlls)) / n if batch_nlls else None
+        record: dict[str, Any] = {"train_nll": train_nll}
         self.model.eval()
         if self.validation is not None:
             record["validation_nll"] = self.nll(*self.validation)
@@ -320,6 +335,17 @@ class TomographyTrainer(Driver):
             record["fidelity"] = self.fidelity()
         record["depolarization"] = depolarization
         return record
+
+    def _shard(self, rows: torch.Tensor) -> tuple[torch.Tensor, float]:
+        """This rank's rows of a batch and their share of it (a batch with fewer rows than
+        ranks is taken whole by each, at a share of 1/P)."""
+        size = self.ranks.world_size
+        if size == 1:
+            return rows, 1.0
+        if rows.numel() < size:
+            return rows, 1.0 / size
+        mine = rows[self.ranks.rank :: size]
+        return mine, mine.numel() / rows.numel()
 
     # --- state ----------------------------------------------------------------------------------
 

@@ -36,3 +36,12 @@ def test_one_step_on_fixed_samples_is_that_of_one_process(tmp_path):
             assert figures["difference"] < 1e-10, case
             assert figures["energy_difference"] < 1e-12, case
             assert figures["error_difference"] < 1e-12, case
+
+
+def test_a_tomography_epoch_of_two_ranks_is_that_of_one(tmp_path):
+    """Data-parallel NLL training: each rank its shard of every batch (and a batch
+    smaller than the ranks taken whole at a share of 1/P), gradients summed."""
+    for result in run_scenario("tomography_epoch", tmp_path):
+        for case, figures in result.items():
+            assert figures["difference"] < 1e-10, case
+            assert figures["nll_difference"] < 1e-12, case

@@ -104,7 +104,41 @@ def _seeded(build):
         return build()
 
 
-SCENARIOS = {"collectives": collectives, "fixed_samples": fixed_samples}
+def tomography_epoch(ranks) -> dict:
+    """One epoch of exact-NLL training (RNN, Z and X bases; two batches, one of them
+    smaller than a whole) changes the parameters as one process does, in float64."""
+    from qgen.exact import sample_measurements
+    from qgen.exact.named_states import named_state
+    from qgen.tomography.training import TomographyTrainer
+
+    psi = named_state("w", 4)
+    data = sample_measurements(psi, ["ZZZZ", "XXZZ"], 30, seed=2)
+    results = {}
+    for label, batch_size in [("two-batches", 40), ("batch-below-ranks", 59)]:
+        changes = []
+        for group in (SINGLE, ranks):
+            model = _seeded(lambda: RNN(4, hidden=5, phase=True, dtype=torch.float64))
+            sgd = torch.optim.SGD(model.parameters(), lr=1.0)
+            before = torch.cat([p.detach().flatten().clone() for p in model.parameters()])
+            trainer = TomographyTrainer(
+                model, data, None, sgd, batch_size=batch_size, seed=0, ranks=group
+            )
+            record = trainer.advance()
+            after = torch.cat([p.detach().flatten() for p in model.parameters()])
+            changes.append((before - after, record["train_nll"]))
+        (alone, nll_alone), (together, nll) = changes
+        results[label] = {
+            "difference": float((alone - together).abs().max() / alone.abs().max()),
+            "nll_difference": abs(nll - nll_alone),
+        }
+    return results
+
+
+SCENARIOS = {
+    "collectives": collectives,
+    "fixed_samples": fixed_samples,
+    "tomography_epoch": tomography_epoch,
+}
 
 
 def cli(arguments: list[str]) -> int:
