@@ -221,6 +221,9 @@ class Driver(ABC):
     first_count: ClassVar[int] = 0
     finite_keys: ClassVar[tuple[str, ...]] = ()
     unit: ClassVar[str] = "it"
+    distributable: ClassVar[bool] = False
+    """Whether :meth:`step` sums over the ranks; a driver that does not refuses to run as
+    several processes (its ranks would drift apart)."""
 
     def __init__(
         self,
@@ -238,6 +241,11 @@ class Driver(ABC):
         self.early_stopping = early_stopping
         self.seed = require_int(seed, "seed", minimum=0, maximum=2**64 - 1, error=TrainingError)
         self.ranks = current() if ranks is None else ranks
+        if self.ranks.distributed and not self.distributable:
+            raise TrainingError(
+                f"{type(self).__name__} runs as one process, not as {self.ranks.world_size}; "
+                "start it without torchrun"
+            )
         self.device = model_device(model)
         self.generator = torch.Generator(device=self.device).manual_seed(self.ranks.seed(self.seed))
         self.steps = 0

@@ -121,6 +121,7 @@ class TomographyTrainer(Driver):
     first_count = 1
     finite_keys = ("train_nll", "validation_nll")
     unit = "epoch"
+    distributable = True
 
     def __init__(
         self,

@@ -138,6 +138,7 @@ class VMC(Driver):
 
     counter = "iteration"
     finite_keys = ("energy", "energy_variance")
+    distributable = True
 
     def __init__(
         self,

@@ -25,6 +25,7 @@ def test_collectives_of_two_ranks(tmp_path):
         assert "samples: 100 on rank 0, 101 there" in result["refused"]
         assert result["failed_on_main"] == "only rank 0 saw this"
         assert result["broadcast"] == "from rank 0"
+        assert result["refused_driver"].startswith("OneProcess runs as one process, not as 2")
 
 
 def test_one_step_on_fixed_samples_is_that_of_one_process(tmp_path):

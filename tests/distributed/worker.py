@@ -43,7 +43,20 @@ def collectives(ranks) -> dict:
         ranks.on_main(lambda: (_ for _ in ()).throw(ConfigError("only rank 0 saw this")))
     except QgenError as error:
         failed_on_main = str(error)
+    from qgen.driver import Driver
+    from qgen.errors import TrainingError
+
+    class OneProcess(Driver):  # sums nothing over the ranks
+        def step(self) -> dict:
+            return {}
+
+    refused_driver = None
+    try:
+        OneProcess(torch.nn.Linear(1, 1), [])
+    except TrainingError as error:
+        refused_driver = str(error)
     return {
+        "refused_driver": refused_driver,
         "gathered": gathered.squeeze(1).tolist(),
         "complex_sum": [complex_sum.real.item(), complex_sum.imag.item()],
         "refused": refused,
