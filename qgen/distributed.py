@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -41,6 +42,19 @@ T = TypeVar("T")
 DEVICE_CHOICES = "auto, cpu, cuda or cuda:N"
 
 
+def device_name(spec: str | torch.device | None) -> str:
+    """``spec`` as a ``--device`` value (lower case; None is ``auto``), checked by form
+    only: whether CUDA is present is :func:`resolve_device`'s to say.
+
+    Raises:
+        ConfigError: a name that is not one of :data:`DEVICE_CHOICES`.
+    """
+    text = "auto" if spec is None else str(spec).strip().lower()
+    if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", text):
+        raise ConfigError(f"--device: expected {DEVICE_CHOICES}, got {spec!r}")
+    return text
+
+
 def resolve_device(spec: str | torch.device | None, local_rank: int = 0) -> torch.device:
     """The device a ``--device`` value names: ``auto`` (or None) is the GPU of this process
     when CUDA is present, else the CPU; ``cuda`` is ``cuda:LOCAL_RANK`` (the GPU of this
@@ -50,30 +64,24 @@ def resolve_device(spec: str | torch.device | None, local_rank: int = 0) -> torc
         ConfigError: CUDA asked for where no CUDA device is present, a GPU index beyond
             the devices present, or a name that is not a device.
     """
-    text = "auto" if spec is None else str(spec).strip().lower()
+    text = device_name(spec)
     if text == "auto":
         return (
             torch.device("cuda", local_rank) if torch.cuda.is_available() else torch.device("cpu")
         )
     if text == "cpu":
         return torch.device("cpu")
-    if text == "cuda" or text.startswith("cuda:"):
-        if not torch.cuda.is_available():
-            raise ConfigError(
-                f"--device {text}: no CUDA device is present (torch {torch.__version__} sees "
-                "none); use --device cpu or auto"
-            )
-        index_text = text.partition(":")[2]
-        if index_text and not index_text.isdigit():
-            raise ConfigError(f"--device: expected {DEVICE_CHOICES}, got {spec!r}")
-        index = int(index_text) if index_text else local_rank
-        count = torch.cuda.device_count()
-        if index >= count:
-            raise ConfigError(
-                f"--device {text}: expected a GPU index below {count} (the GPUs present)"
-            )
-        return torch.device("cuda", index)
-    raise ConfigError(f"--device: expected {DEVICE_CHOICES}, got {spec!r}")
+    if not torch.cuda.is_available():
+        raise ConfigError(
+            f"--device {text}: no CUDA device is present (torch {torch.__version__} sees "
+            "none); use --device cpu or auto"
+        )
+    index_text = text.partition(":")[2]
+    index = int(index_text) if index_text else local_rank
+    count = torch.cuda.device_count()
+    if index >= count:
+        raise ConfigError(f"--device {text}: expected a GPU index below {count} (the GPUs present)")
+    return torch.device("cuda", index)
 
 
 def _flat(tensor: torch.Tensor) -> torch.Tensor:
@@ -116,15 +124,6 @@ class Ranks:
             f"{total:,} {what} do not divide among {self.world_size} processes: "
             f"{part:,} per process, {part * self.world_size:,} in all"
         )
-
-    def seed(self, seed: int) -> int:
-        """The seed of this rank's stream: the run's own on rank 0 (one process draws what
-        a plain run draws), a derived one on every other rank."""
-        if self.rank == 0:
-            return seed
-        from qgen.driver import seed_for
-
-        return seed_for(seed, f"rank {self.rank}")
 
     # --- collectives (identity on one process) --------------------------------------------
 
@@ -244,8 +243,10 @@ _current = SINGLE
 
 def launched_by_torchrun() -> bool:
     """Whether torchrun (or another launcher with its environment) started this process
-    as one of several."""
-    return int(os.environ.get("WORLD_SIZE", "1")) > 1
+    as one of several (a ``WORLD_SIZE`` that is not a number counts: :func:`initialize`
+    then names it)."""
+    size = os.environ.get("WORLD_SIZE", "1").strip()
+    return not size.isdigit() or int(size) > 1
 
 
 def initialize(device: str | torch.device | None = "auto") -> tuple[Ranks, torch.device]:
@@ -267,8 +268,8 @@ def initialize(device: str | torch.device | None = "auto") -> tuple[Ranks, torch
         local_rank = int(os.environ.get("LOCAL_RANK", "0"))
     except (KeyError, ValueError) as error:
         raise ConfigError(
-            f"WORLD_SIZE is {os.environ.get('WORLD_SIZE')!r} but RANK/LOCAL_RANK cannot be "
-            f"read ({error}); start several processes with torchrun"
+            f"torchrun's environment cannot be read (WORLD_SIZE "
+            f"{os.environ.get('WORLD_SIZE')!r}: {error}); start several processes with torchrun"
         ) from None
     resolved = resolve_device(device, local_rank)
     if resolved.type == "cuda" and resolved.index != local_rank % torch.cuda.device_count():

@@ -50,6 +50,7 @@ __all__ = [
     "initial_parameters",
     "model_device",
     "progress_bar",
+    "rank_seed",
     "seed_for",
 ]
 
@@ -72,6 +73,12 @@ def seed_for(seed: int, purpose: str) -> int:
     """
     digest = hashlib.blake2b(f"{seed}:{purpose}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "little") >> 1
+
+
+def rank_seed(seed: int, rank: int) -> int:
+    """The seed of rank ``rank``'s stream: the run's own on rank 0 (one process draws what
+    a plain run draws), one derived by :func:`seed_for` on every other rank."""
+    return seed if rank == 0 else seed_for(seed, f"rank {rank}")
 
 
 @contextlib.contextmanager
@@ -207,7 +214,7 @@ class Driver(ABC):
         early_stopping: optional :class:`EarlyStopping`.
         ranks: the processes of a multi-process run (default: those of
             :func:`qgen.distributed.current`, one process outside torchrun). Each rank
-            draws from its own stream (:meth:`~qgen.distributed.Ranks.seed`); a subclass
+            draws from its own stream (:func:`rank_seed`); a subclass
             sums what its step needs over them, so that every rank holds the same
             parameters and records. Checkpoints hold every rank's stream.
 
@@ -247,7 +254,9 @@ class Driver(ABC):
                 "start it without torchrun"
             )
         self.device = model_device(model)
-        self.generator = torch.Generator(device=self.device).manual_seed(self.ranks.seed(self.seed))
+        self.generator = torch.Generator(device=self.device).manual_seed(
+            rank_seed(self.seed, self.ranks.rank)
+        )
         self.steps = 0
 
     @abstractmethod

@@ -13,7 +13,6 @@ resumable options, restore the checkpoint, write the config, run, summarize, wri
 from __future__ import annotations
 
 import contextlib
-import re
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -21,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qgen.distributed import Ranks, current
+from qgen.distributed import Ranks, current, device_name
 from qgen.driver import Driver
 from qgen.errors import ConfigError
 from qgen.options import Options, option
@@ -33,6 +32,7 @@ __all__ = [
     "RunOptions",
     "default_run_directory",
     "execute",
+    "log_nothing",
     "log_to_stderr",
 ]
 
@@ -83,8 +83,7 @@ class RunOptions(Options):
     def check(self) -> None:
         if self.resume and self.out is None:
             raise ConfigError("--resume needs --out, the run directory to continue")
-        if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", self.device.strip().lower()):
-            raise ConfigError(f"--device: expected auto, cpu, cuda or cuda:N, got {self.device!r}")
+        device_name(self.device)  # its form; whether CUDA is present is checked at start
 
 
 @dataclass
@@ -159,15 +158,15 @@ def execute(
 
         ranks.on_main(open_run_directory)  # rank 0 alone writes the run directory
     if not ranks.is_main:
-        log = _silent
+        log = log_nothing
     with contextlib.nullcontext() if run_dir is None else run_dir.held():
         return _run(plan_of=prepare, run_dir=run_dir, command=command, config=config,
                     resumable=resumable, resume=resume, progress=progress, plots=plots,
                     log=log, began=began, ranks=ranks)  # fmt: skip
 
 
-def _silent(message: str) -> None:
-    """The log of the ranks other than 0."""
+def log_nothing(message: str) -> None:
+    """The log of the ranks other than 0 (rank 0 speaks for the run)."""
 
 
 def _run(

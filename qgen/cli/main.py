@@ -39,10 +39,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _silent(message: str) -> None:
-    """The log of a rank other than 0."""
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``qgen``; user errors print one line on stderr and return exit code 2."""
     arguments = sys.argv[1:] if argv is None else list(argv)
@@ -58,6 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         import torch
 
         from qgen.distributed import initialize, launched_by_torchrun, shutdown
+        from qgen.workflow import log_nothing
 
         inputs = command.gather(args)
         threads = inputs.run.threads or command.default_threads
@@ -79,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if ranks.distributed:
             where = f" (rank {ranks.rank} of {ranks.world_size})"
             if not ranks.is_main:  # rank 0 speaks for the run
-                inputs.log = _silent
+                inputs.log = log_nothing
         try:
             result = command.handler(inputs)
         finally:
@@ -98,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         what = str(error).split("you tried to allocate")[-1].split(".")[0].strip()
         print(
-            f"qgen {command.name}: error: out of memory"
+            f"qgen {command.name}: error{where}: out of memory"
             + (f" (an allocation of {what})" if what and what != str(error) else "")
             + ": use fewer samples or a smaller model",
             file=sys.stderr,

@@ -34,7 +34,7 @@ import torch
 from torch import nn
 
 from qgen.distributed import Ranks
-from qgen.driver import Driver, seed_for
+from qgen.driver import Driver, rank_seed, seed_for
 from qgen.errors import NonFiniteError, TrainingError
 from qgen.estimators.local_values import DEFAULT_CHUNK_SIZE, local_values
 from qgen.estimators.statistics import Stats, statistics, v_score
@@ -325,7 +325,7 @@ class VMC(Driver):
         """
         operator = self.hamiltonian if operator is None else operator
         generator = torch.Generator(device=self.generator.device).manual_seed(
-            self.ranks.seed(seed_for(self.seed, "estimate") if seed is None else seed)
+            rank_seed(seed_for(self.seed, "estimate") if seed is None else seed, self.ranks.rank)
         )
         self.model.eval()
         # Markov chains continue from where training left them, and are put back after.
