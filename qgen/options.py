@@ -237,20 +237,22 @@ class Declaration:
                 raise expected(label, self.what(), value) from None
         return value
 
+    def default_text(self) -> str:
+        """The default in words, as ``--help`` shows it: ``on``, ``1e-05``, ``none``."""
+        if self.spec.default_help is not None:
+            return self.spec.default_help
+        if self.kind is bool:
+            return "on" if self.default else "off"
+        if self.default is None:
+            return NONE
+        if isinstance(self.default, float):
+            return f"{self.default:g}"
+        return str(self.default)
+
     def help_text(self) -> str:
         """The help line with the default (and the unit) appended."""
-        if self.spec.default_help is not None:
-            default = self.spec.default_help
-        elif self.kind is bool:
-            default = "on" if self.default else "off"
-        elif self.default is None:
-            default = NONE
-        elif isinstance(self.default, float):
-            default = f"{self.default:g}"
-        else:
-            default = str(self.default)
         unit = f", in {self.spec.unit}" if self.spec.unit else ""
-        return f"{self.spec.help}{unit} (default: {default})".replace("%", "%%")
+        return f"{self.spec.help}{unit} (default: {self.default_text()})".replace("%", "%%")
 
 
 def _kind(hint: Any, where: str) -> tuple[type, bool]:
