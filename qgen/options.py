@@ -94,9 +94,9 @@ def option(
     Args:
         default: the default value.
         help: one line for ``--help`` (the default is appended to it).
-        minimum, maximum, inclusive: the range of a number: at least ``minimum`` (above
-            it when not ``inclusive``), at most ``maximum`` for an integer and below it
-            for a float.
+        minimum: the least value of a number (excluded when not ``inclusive``).
+        maximum: the bound above: at most ``maximum`` for an integer, below it for a float.
+        inclusive: whether ``minimum`` itself is allowed.
         choices: the allowed values, or a function returning them (a registry's names).
         unit: the unit of the value, shown in the help.
         flags: the command-line spellings (default ``--name-with-dashes``).

@@ -2,8 +2,8 @@
 
 :func:`run_experiment` is what ``qgen generative`` runs and what the benchmarks call:
 it splits seeded samples of a dataset into training, validation (early stopping) and
-test sets, trains with :func:`~qgen.generative.training.fit`, and reports on the test
-set only.
+test sets, trains with a :class:`~qgen.generative.training.GenerativeTrainer`, and reports
+on the test set only.
 """
 
 from __future__ import annotations
