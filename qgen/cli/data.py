@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from qgen._memory import check_memory
+from qgen.cli import CATALOG
 from qgen.cli.command import Command, Inputs
 from qgen.errors import ConfigError, DataError
 from qgen.exact.density import CHANNELS
@@ -328,7 +329,7 @@ def _report(result: dict[str, Any]) -> None:
 
 COMMAND = Command(
     name="data",
-    help="measurement data of an exactly known state (for tomography)",
+    help=CATALOG["data"],
     description=(
         "Exact projective measurements of a ground state (system flags as for qgen ed) "
         "or a named state, in the Z basis or a list of Pauli bases, saved with the "

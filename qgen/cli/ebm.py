@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from qgen.cli import CATALOG
 from qgen.cli.command import Command, print_json, workflow_handler
 from qgen.ebm.experiment import EBMOptions, run_ebm
 
@@ -9,7 +10,7 @@ __all__ = ["COMMAND"]
 
 COMMAND = Command(
     name="ebm",
-    help="train a Bernoulli RBM (CD-k / PCD) on 2D Ising data; NLL by AIS, histograms",
+    help=CATALOG["ebm"],
     description=(
         "Train a Bernoulli RBM on Monte Carlo samples of the classical 2D Ising model by "
         "contrastive divergence (CD-k) or persistent CD, estimate the held-out NLL with "

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from qgen.cli import CATALOG
 from qgen.cli.command import Command, Inputs
 from qgen.errors import ConfigError
 from qgen.exact.diagonalize import METHODS, check_diagonalization_size, diagonalize
@@ -110,7 +111,7 @@ def _report(result: dict[str, Any]) -> None:
 
 COMMAND = Command(
     name="ed",
-    help="exact diagonalization of a system",
+    help=CATALOG["ed"],
     description=(
         "Lowest energies by exact diagonalization (Lanczos, or dense for small spaces). "
         "With no flags: the Heisenberg chain of 16 sites, periodic."

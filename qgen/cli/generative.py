@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from qgen.cli import CATALOG
 from qgen.cli.command import Command, print_json, workflow_handler
 from qgen.generative.experiment import GenerativeOptions, run_experiment
 
@@ -9,7 +10,7 @@ __all__ = ["COMMAND"]
 
 COMMAND = Command(
     name="generative",
-    help="train a flow, GAN, VAE or autoencoder on 2D toy or Ising data",
+    help=CATALOG["generative"],
     description=(
         "Train a generative model on seeded samples of a dataset, select it on held-out "
         "data, and report held-out figures (test NLL, energy distance, mode coverage)."

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from qgen._version import __version__
+from qgen.cli import CATALOG
 from qgen.errors import ConfigError, QgenError
 
 __all__ = ["build_parser", "main"]
@@ -21,22 +23,35 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+def _command(name: str) -> Any:
+    """The :class:`~qgen.cli.command.Command` named ``name`` (imports its module)."""
+    return importlib.import_module(f"qgen.cli.{name}").COMMAND
+
+
 def _commands() -> list:
-    from qgen.cli import data, ebm, ed, generative, tomo, vmc
-
-    return [ed.COMMAND, vmc.COMMAND, generative.COMMAND, data.COMMAND, ebm.COMMAND, tomo.COMMAND]
+    return [_command(name) for name in CATALOG]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every subcommand."""
+def build_parser(only: str | None = None, *, all_commands: bool = True) -> argparse.ArgumentParser:
+    """The argument parser of ``qgen``: every subcommand with its options, or (with
+    ``all_commands=False``) only ``only``'s, the others by name and help alone, which
+    imports no other command's module (``qgen --help`` imports none, nor torch)."""
     parser = _Parser(prog="qgen", description="Generative models for quantum many-body physics.")
     parser.add_argument("--version", action="version", version=f"qgen {__version__}")
     subparsers = parser.add_subparsers(
         dest="name", metavar="COMMAND", required=True, parser_class=_Parser
     )
-    for command in _commands():
-        command.add_parser(subparsers)
+    for name, help in CATALOG.items():
+        if all_commands or name == only:
+            _command(name).add_parser(subparsers)
+        else:
+            subparsers.add_parser(name, help=help, add_help=False)
     return parser
+
+
+def _named_command(arguments: Sequence[str]) -> str | None:
+    """The subcommand a command line names: its first word that is not a flag."""
+    return next((word for word in arguments if not word.startswith("-")), None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -45,9 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments == ["--version"]:  # before the subcommands (and torch) are imported
         print(f"qgen {__version__}")
         return 0
+    args = build_parser(_named_command(arguments), all_commands=False).parse_args(arguments)
     from qgen.runs import to_json
 
-    args = build_parser().parse_args(arguments)
     command = args.command
     where = ""  # "(rank r of P)" in a multi-process run
     try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from qgen.cli import CATALOG
 from qgen.cli.command import Command, Inputs
 from qgen.errors import ConfigError
 from qgen.tomography.workflow import (
@@ -153,7 +154,7 @@ def _report(summary: dict[str, Any]) -> None:
 
 COMMAND = Command(
     name="tomo",
-    help="neural-network state tomography from measurement data",
+    help=CATALOG["tomo"],
     description=(
         "Train an RNN, Transformer, MADE or amplitude-phase RBM on projective measurements "
         "(negative log-likelihood, rotated bases included), then estimate <sx>, <sy> and "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from qgen.cli import CATALOG
 from qgen.cli.command import Command, Inputs
 from qgen.vmc.options import VMCOptions
 from qgen.vmc.workflow import apply_physics_defaults, run_vmc
@@ -65,7 +66,7 @@ def _report(summary: dict[str, Any]) -> None:
 
 COMMAND = Command(
     name="vmc",
-    help="variational Monte Carlo ground state, compared with exact results",
+    help=CATALOG["vmc"],
     description=(
         "Variational Monte Carlo with an autoregressive wave function (exact sampling) or "
         "an RBM (Metropolis chains). With no flags: the Heisenberg chain of 16 sites with "
