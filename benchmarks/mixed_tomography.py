@@ -33,6 +33,7 @@ import numpy as np
 import torch
 from _generative_common import emit, meta
 
+from qgen.datasets import qucumber_tutorial
 from qgen.exact import apply_local_channel, closest_physical, density_matrix, quantum_fidelity
 from qgen.exact.density import depolarizing
 from qgen.exact.named_states import ghz_state, w_state
@@ -43,7 +44,7 @@ from qgen.tomography.povm_data import POVMData
 from qgen.tomography.povm_files import load_povm_data
 from qgen.tomography.workflow import TomographyOptions
 
-TUTORIAL3 = Path(__file__).resolve().parents[2] / "shared" / "data" / "qucumber" / "tutorial3"
+TUTORIAL3 = qucumber_tutorial(3)
 
 
 def _all_settings(n_sites: int) -> list[str]:

@@ -15,11 +15,12 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from pathlib import Path
 
 import torch
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "qucumber" / "tutorial1"
+from qgen.datasets import qucumber_tutorial
+
+DATA = qucumber_tutorial(1)
 
 
 def main() -> None:

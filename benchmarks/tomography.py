@@ -30,12 +30,12 @@ import argparse
 import json
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from qgen.datasets import qucumber_tutorial
 from qgen.driver import cosine_schedule
 from qgen.exact import ground_state, sample_measurements
 from qgen.exact.named_states import w_state_with_phases
@@ -56,7 +56,7 @@ from qgen.tomography.measurements import MeasurementData
 from qgen.tomography.training import TomographyTrainer
 from qgen.tomography.workflow import sample_model
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "qucumber"
+DATA = qucumber_tutorial(1).parent
 
 
 def emit(record: dict[str, Any]) -> None:

@@ -11,17 +11,16 @@ exact value.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import torch
 
+from qgen.datasets import qucumber_tutorial
 from qgen.models.amplitude_phase_rbm import AmplitudePhaseRBM
 from qgen.tomography import fidelity, load_measurements, magnetization, renyi2_curve
 from qgen.tomography.estimators import exact_values
 from qgen.tomography.training import TomographyTrainer
 
 torch.set_num_threads(1)
-folder = Path(__file__).resolve().parents[2] / "shared" / "data" / "qucumber" / "tutorial1"
+folder = qucumber_tutorial(1)
 data = load_measurements(
     folder / "tfim1d_data.txt", psi=folder / "tfim1d_psi.txt", format="qucumber"
 )

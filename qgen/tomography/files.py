@@ -535,7 +535,9 @@ def _load_dataset(directory: Path) -> MeasurementData:
         raise DataError(f"{path}: expected format in {sorted(_MEASUREMENTS)}, got {kind!r}")
     measurements = _inside(directory, names, path)
     psi = _inside(directory, files["psi"], path) if "psi" in files and kind == "qucumber" else None
-    bases = _inside(directory, files.get("bases"), path) if kind == "qucumber" else None
+    bases = None  # a QuCumber set without a bases file measured every sample in Z
+    if kind == "qucumber" and "bases" in files:
+        bases = _inside(directory, files["bases"], path)
     data = load_measurements(measurements, bases=bases, psi=psi, format=kind)
     check_described_size(description, path, measurements, data.n_samples, data.n_sites)
     return data

@@ -84,13 +84,12 @@ _FIDELITY_PER_EPOCH_SITES = 4
 
 def load_mixed_data(source: DataSourceOptions, povm: str | None = None) -> POVMData:
     """The POVM outcomes (and target ρ) that ``source`` names."""
-    assert source.data is not None  # DataSourceOptions.check
     if source.target_psi is not None:
         raise ConfigError(
             "--mixed compares with a density matrix: give --target-rho, not --target-psi"
         )
     return load_povm_data(
-        source.data,
+        source.location,
         bases=source.bases,
         format=source.format,
         povm=povm,

@@ -125,7 +125,8 @@ def _load_directory(directory: Path) -> POVMData:
     files = description["files"]
     rho = None
     if "rho" in files:
-        rho = load_target_rho(_inside(directory, files["rho"], path))
+        imag = _inside(directory, files["rho_imag"], path) if "rho_imag" in files else None
+        rho = load_target_rho(_inside(directory, files["rho"], path), imag)
     if description.get("kind") == "povm":
         archive = _inside(directory, files.get("outcomes"), path)
         data = _load_outcome_archive(archive)

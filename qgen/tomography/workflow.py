@@ -18,6 +18,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from qgen.datasets.qucumber import data_location
 from qgen.driver import cosine_schedule, initial_parameters, model_device, seed_for
 from qgen.errors import ConfigError, ModelError
 from qgen.estimators.statistics import Stats
@@ -82,8 +83,8 @@ class DataSourceOptions(Options):
 
     data: str | None = option(
         None,
-        "measurements: an .npz archive, a QuCumber samples file, or a qgen data directory "
-        "(required)",
+        "measurements: an .npz archive, a QuCumber samples file, a qgen data directory, "
+        "or qucumber:1|2|3 (QuCumber's tutorial data, shipped with qgen) (required)",
         group="data",
     )
     bases: str | None = option(
@@ -119,6 +120,13 @@ class DataSourceOptions(Options):
             raise ConfigError("--data: expected the measurements to train on, got none")
         if self.target_rho_imag is not None and self.target_rho is None:
             raise ConfigError("--target-rho-imag needs --target-rho, the real part")
+
+    @property
+    def location(self) -> str:
+        """The measurements' path: ``data``, with ``qucumber:N`` resolved to the folder
+        shipped with qgen (:func:`~qgen.datasets.qucumber.data_location`)."""
+        assert self.data is not None  # check
+        return data_location(self.data)
 
 
 @dataclass
@@ -316,12 +324,11 @@ class TomographyOptions(Options):
 
 def load_data(source: DataSourceOptions) -> MeasurementData:
     """The measurements (and the target ψ) that ``source`` names."""
-    assert source.data is not None  # DataSourceOptions.check
-    suffix = Path(source.data).suffix.lower()
+    suffix = Path(source.location).suffix.lower()
     if source.format == "counts" or (source.format == "auto" and suffix in (".json", ".csv")):
         if source.bases is not None:
             raise ConfigError("--format counts: the counts hold their settings; no --bases here")
-        counts = load_counts(source.data, source.bit_order).data
+        counts = load_counts(source.location, source.bit_order).data
         if source.target_psi is None:
             return counts
         psi = load_psi(source.target_psi, counts.n_sites)
@@ -329,7 +336,7 @@ def load_data(source: DataSourceOptions) -> MeasurementData:
     if source.bit_order is not None:
         raise ConfigError("--bit-order applies to counts files (--format counts)")
     return load_measurements(
-        source.data, bases=source.bases, psi=source.target_psi, format=source.format
+        source.location, bases=source.bases, psi=source.target_psi, format=source.format
     )
 
 

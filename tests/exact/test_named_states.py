@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
+from qgen.datasets import qucumber_tutorial
 from qgen.errors import DataError
 from qgen.exact import (
     expectation,
@@ -28,8 +27,7 @@ from qgen.reference import ground_state_of
 from qgen.system import System
 from qgen.tomography.bases import load_basis_list, pairwise_bases, z_basis
 
-QUCUMBER = Path(__file__).resolve().parents[3] / "shared" / "data" / "qucumber"
-needs_qucumber = pytest.mark.skipif(not QUCUMBER.is_dir(), reason="no QuCumber tutorial data")
+QUCUMBER = qucumber_tutorial(1).parent
 
 
 @pytest.mark.parametrize(
@@ -179,7 +177,6 @@ def test_pairwise_bases_with_z_letters_are_listed_once():
     assert len(bases) == 1 + 2 * 4 + 3 * 2
 
 
-@needs_qucumber
 def test_qucumber_bases_lists():
     assert load_basis_list(QUCUMBER / "tutorial2" / "qubits_bases.txt") == [
         "ZZ",

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from qgen.datasets import qucumber_tutorial
 from qgen.errors import DataError, QgenError
 from qgen.exact import (
     expectation,
@@ -25,10 +26,7 @@ from qgen.tomography import MeasurementData, load_measurements, load_psi, save_m
 from qgen.tomography.files import load_density_matrix, refuse_existing_dataset, save_dataset
 from qgen.tomography.measurements import measure
 
-QUCUMBER = Path(__file__).resolve().parents[3] / "shared" / "data" / "qucumber"
-needs_qucumber = pytest.mark.skipif(
-    not QUCUMBER.is_dir(), reason="QuCumber tutorial data not found at ../shared/data/qucumber"
-)
+QUCUMBER = qucumber_tutorial(1).parent
 
 
 def random_state(n_sites: int, seed: int) -> np.ndarray:
@@ -57,7 +55,6 @@ def assert_frequencies_match(data: MeasurementData, n_sigma: float = 5.0) -> Non
 # --- QuCumber's tutorial data ---------------------------------------------------------------
 
 
-@needs_qucumber
 def test_tutorial1_tfim_chain():
     folder = QUCUMBER / "tutorial1"
     data = load_measurements(folder / "tfim1d_data.txt", psi=folder / "tfim1d_psi.txt")
@@ -75,7 +72,6 @@ def test_tutorial1_tfim_chain():
     assert abs(zz.mean().item() - exact) < 5 * zz.std().item() / np.sqrt(data.n_samples)
 
 
-@needs_qucumber
 def test_tutorial2_complex_state_in_five_bases():
     folder = QUCUMBER / "tutorial2"
     data = load_measurements(
@@ -94,14 +90,12 @@ def test_tutorial2_complex_state_in_five_bases():
     assert_frequencies_match(data)
 
 
-@needs_qucumber
 def test_tutorial2_list_of_bases_is_not_a_per_sample_bases_file():
     folder = QUCUMBER / "tutorial2"
     with pytest.raises(DataError, match=r"1000 lines but .*qubits_bases.txt has 5.*list of"):
         load_measurements(folder / "qubits_train.txt", bases=folder / "qubits_bases.txt")
 
 
-@needs_qucumber
 @pytest.mark.parametrize("size", [100, 1000])
 def test_tutorial3_w_state_in_nine_bases(size):
     folder = QUCUMBER / "tutorial3"
@@ -115,7 +109,6 @@ def test_tutorial3_w_state_in_nine_bases(size):
     assert all(len(rows) == size for rows in data.basis_groups().values())
 
 
-@needs_qucumber
 def test_tutorial3_mixed_state_and_its_data():
     folder = QUCUMBER / "tutorial3"
     rho = load_density_matrix(
@@ -138,7 +131,6 @@ def test_tutorial3_mixed_state_and_its_data():
         assert np.all(np.abs(counts / len(rows) - probabilities) < 5 * sigma), basis
 
 
-@needs_qucumber
 def test_tutorial1_psi_is_the_tfim_ground_state():
     psi = load_psi(QUCUMBER / "tutorial1" / "tfim1d_psi.txt")
     system = System.from_mapping({"hamiltonian": "tfim", "size": 10, "boundary": "open"})
@@ -170,7 +162,6 @@ def test_bad_density_matrices(tmp_path):
         load_density_matrix(real, imag)
 
 
-@needs_qucumber
 def test_tutorial3_density_matrix_is_not_a_psi_file():
     path = QUCUMBER / "tutorial3" / "N2_W_state_target_real.txt"
     with pytest.raises(DataError, match=r"N2_W_state_target_real.txt, line 1: expected two"):

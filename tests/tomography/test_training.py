@@ -11,12 +11,12 @@ has F < 0.9 here).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
+from qgen.datasets import qucumber_tutorial
 from qgen.errors import TrainingError
 from qgen.exact import ground_state, sample_measurements
 from qgen.exact.named_states import w_state_with_phases
@@ -31,7 +31,7 @@ from qgen.tomography.estimators import fidelity
 from qgen.tomography.losses import exact_log_partition, negative_log_likelihood
 from qgen.tomography.training import TomographyTrainer
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "qucumber"
+DATA = qucumber_tutorial(1).parent
 
 
 @dataclass(frozen=True)
@@ -202,7 +202,6 @@ def test_rbm_learns_the_tfim_ground_state(method: str, epochs: int) -> None:
     assert records[-1]["validation_nll"] == pytest.approx(exact_nll(psi, validation), abs=0.03)
 
 
-@pytest.mark.skipif(not DATA.is_dir(), reason="QuCumber tutorial data not found")
 def test_complex_rbm_on_qucumber_tutorial_2() -> None:
     """QuCumber's complex two-qubit data (1000 samples in ZZ, XZ, ZX, YZ, ZY): the fidelity
     of the amplitude + phase RBM reaches 0.99 (QuCumber reports 0.9928). The sampling
