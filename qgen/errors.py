@@ -19,6 +19,7 @@ __all__ = [
     "HilbertError",
     "LatticeError",
     "MemoryLimitError",
+    "MissingDependencyError",
     "ModelError",
     "NonFiniteError",
     "NotHermitianError",
@@ -56,6 +57,11 @@ class NotHermitianError(OperatorError):
 
 class MemoryLimitError(QgenError, MemoryError):
     """A job whose estimated memory exceeds the limit; raised before allocating."""
+
+
+class MissingDependencyError(QgenError, ImportError):
+    """An optional library (NetKet, QuTiP, OpenFermion, …) that a function needs is not
+    installed; the message names the ``pip install`` that brings it."""
 
 
 class DataError(QgenError, ValueError):
