@@ -32,6 +32,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from qgen.errors import DataError, HilbertError
+from qgen.interop.states import as_state_array
 from qgen.registry import Registry
 from qgen.validation import require_float
 
@@ -115,7 +116,7 @@ def check_density_matrix(
             the message names ``source`` and the deviation.
     """
     try:
-        matrix = np.array(rho, dtype=np.complex128)
+        matrix = np.array(as_state_array(rho, DataError), dtype=np.complex128)
     except (TypeError, ValueError):
         raise DataError(f"{source}: expected a complex matrix, got {rho!r:.80}") from None
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
@@ -149,7 +150,7 @@ def check_density_matrix(
 
 def density_matrix(psi: np.ndarray) -> np.ndarray:
     r""":math:`|\psi\rangle\langle\psi|` of a state vector (normalized here)."""
-    vector = np.asarray(psi, dtype=np.complex128)
+    vector = np.asarray(as_state_array(psi, HilbertError), dtype=np.complex128)
     if vector.ndim != 1:
         raise HilbertError(f"expected a state vector, got shape {vector.shape}")
     _n_qubits(vector.size, "psi")

@@ -42,6 +42,7 @@ import torch
 from qgen.errors import DataError, HilbertError
 from qgen.exact.density import check_density_matrix
 from qgen.exact.measurement import BASIS_ROTATIONS
+from qgen.interop.states import as_state_array
 from qgen.registry import Registry
 from qgen.validation import require_int
 
@@ -280,7 +281,7 @@ def single_site_values(povm: POVM, operator: np.ndarray) -> np.ndarray:
 
 def _mixture(rho_or_psi: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     """Weights and pure states of a density matrix's eigen-decomposition (or one ψ)."""
-    array = np.asarray(rho_or_psi, dtype=np.complex128)
+    array = np.asarray(as_state_array(rho_or_psi), dtype=np.complex128)
     if array.ndim == 1:
         n = _sites_of(array.size, 2, "psi")
         return np.ones(1), (array / np.linalg.norm(array))[None, :], n

@@ -2,7 +2,8 @@ r"""Properties of exact state vectors: expectation values and entanglement entro
 
 State vectors live in the full ``2^N`` space in the basis-index order of
 :mod:`qgen.hilbert` (site 0 the most significant bit). They need not be normalized;
-every function normalizes first.
+every function normalizes first. Numpy arrays, torch tensors, QuTiP kets and NetKet
+states are accepted (:func:`qgen.interop.as_state_vector`).
 
 Entropies are in nats. For a bipartition A|B with Schmidt values :math:`s_i`, the
 reduced density matrix :math:`\rho_A` has eigenvalues :math:`\lambda_i = s_i^2` and
@@ -26,6 +27,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from qgen.errors import HilbertError, OperatorError
+from qgen.interop.states import as_state_array
 from qgen.operators.pauli import PauliSum
 
 __all__ = [
@@ -39,8 +41,9 @@ __all__ = [
 
 
 def _as_state(psi: np.ndarray) -> tuple[np.ndarray, int]:
-    """Normalized copy of a state vector and its number of sites."""
-    vector = np.asarray(psi)
+    """Normalized copy of a state vector and its number of sites; any state that
+    :func:`~qgen.interop.as_state_array` reads (numpy, torch, a QuTiP ket, NetKet)."""
+    vector = as_state_array(psi, HilbertError)
     if vector.ndim != 1 or vector.size < 2 or vector.size & (vector.size - 1):
         raise HilbertError(f"expected a state vector of length 2^N, got shape {vector.shape}")
     norm = np.linalg.norm(vector)

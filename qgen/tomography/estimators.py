@@ -49,6 +49,7 @@ from qgen.estimators.statistics import Stats, statistics
 from qgen.exact.measurement import measurement_probabilities
 from qgen.exact.states import expectation, renyi_entropy
 from qgen.hilbert import MagnetizationSector, configs_to_indices, indices_to_configs
+from qgen.interop.states import as_state_array
 from qgen.models.autoregressive import AutoregressiveModel
 from qgen.operators import observables
 from qgen.operators.pauli import PauliSum
@@ -98,7 +99,7 @@ def _check_samples(samples: torch.Tensor, n_sites: int | None, name: str) -> tor
 
 
 def _target(psi: np.ndarray) -> tuple[np.ndarray, int]:
-    vector = np.asarray(psi, dtype=np.complex128)
+    vector = np.asarray(as_state_array(psi, EstimatorError), dtype=np.complex128)
     size = vector.size
     if vector.ndim != 1 or size < 2 or size & (size - 1):
         raise EstimatorError(f"expected a target state of length 2^N, got shape {vector.shape}")
@@ -122,7 +123,7 @@ class ExactWaveFunction(nn.Module):
 
     def __init__(self, psi: np.ndarray) -> None:
         super().__init__()
-        vector = np.asarray(psi, dtype=np.complex128)
+        vector = np.asarray(as_state_array(psi, EstimatorError), dtype=np.complex128)
         if vector.ndim != 1 or vector.size < 2 or vector.size & (vector.size - 1):
             raise EstimatorError(f"expected a state of length 2^N, got shape {vector.shape}")
         self.n_sites = vector.size.bit_length() - 1

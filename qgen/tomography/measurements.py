@@ -29,6 +29,7 @@ import torch
 
 from qgen.errors import DataError, QgenError
 from qgen.exact.measurement import MeasurementSamples, sample_measurements
+from qgen.interop.states import as_state_array
 
 __all__ = ["PSI_TOLERANCE", "MeasurementData", "measure", "split_rows"]
 
@@ -44,7 +45,7 @@ def _check_psi(psi: object, n_sites: int | None, source: str) -> np.ndarray:
         vector = psi  # already checked: a data set's psi passes through splits uncopied
     else:
         try:
-            vector = np.array(psi, dtype=np.complex128)
+            vector = np.array(as_state_array(psi, DataError), dtype=np.complex128)
         except (TypeError, ValueError):
             raise DataError(f"{source}: expected a complex state vector, got {psi!r:.80}") from None
     size = vector.size

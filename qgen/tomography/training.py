@@ -51,6 +51,7 @@ from torch import nn
 from qgen.distributed import Ranks
 from qgen.driver import Driver, EarlyStopping
 from qgen.errors import TrainingError
+from qgen.interop.states import as_state_array
 from qgen.models.autoregressive import AutoregressiveModel
 from qgen.tomography.estimators import fidelity
 from qgen.tomography.losses import MAX_EXACT_SITES, exact_log_partition
@@ -205,7 +206,11 @@ class TomographyTrainer(Driver):
         self.persistent = persistent
         self.n_chains = n_chains or batch_size
         self.patience = patience
-        self.target_psi = None if target_psi is None else np.asarray(target_psi, np.complex128)
+        self.target_psi = (
+            None
+            if target_psi is None
+            else np.asarray(as_state_array(target_psi, TrainingError), np.complex128)
+        )
         if self.target_psi is not None and self.target_psi.shape != (1 << n_sites,):
             raise TrainingError(
                 f"expected a target state of length 2^{n_sites} = {1 << n_sites}, "
