@@ -99,6 +99,12 @@ CHANNELS.register("dephasing", dephasing)
 CHANNELS.register("amplitude-damping", amplitude_damping)
 
 
+def _as_matrix(rho: object) -> np.ndarray:
+    """A density matrix given as any state :func:`~qgen.interop.as_state_array` reads
+    (numpy, torch, a QuTiP ``Qobj``), as a complex128 array."""
+    return np.asarray(as_state_array(rho, DataError), dtype=np.complex128)
+
+
 def _n_qubits(size: int, source: str) -> int:
     if size < 2 or size & (size - 1):
         raise DataError(f"{source}: expected a matrix of size 2^N, got {size}x{size}")
@@ -166,7 +172,7 @@ def apply_local_channel(
 ) -> np.ndarray:
     r"""The channel with Kraus operators ``kraus`` applied to each of ``sites`` (all by
     default): :math:`\rho \mapsto \sum_r K_r^{(i)} \rho K_r^{(i)\dagger}`, site after site."""
-    matrix = np.asarray(rho, dtype=np.complex128)
+    matrix = _as_matrix(rho)
     n = _n_qubits(matrix.shape[0], "rho")
     chosen = range(n) if sites is None else sites
     operators = np.asarray(kraus, dtype=np.complex128)
@@ -186,14 +192,14 @@ def apply_local_channel(
 
 def min_eigenvalue(rho: np.ndarray) -> float:
     """The smallest eigenvalue of the Hermitian part of ``rho``."""
-    matrix = np.asarray(rho, dtype=np.complex128)
+    matrix = _as_matrix(rho)
     return float(np.linalg.eigvalsh(0.5 * (matrix + matrix.conj().T))[0])
 
 
 def purity(rho: np.ndarray) -> float:
     r""":math:`\mathrm{Tr}\,\rho^2` (1 for a pure state, :math:`2^{-N}` for the maximally
     mixed one)."""
-    matrix = np.asarray(rho, dtype=np.complex128)
+    matrix = _as_matrix(rho)
     return float(np.vdot(matrix.conj().T, matrix).real)
 
 
@@ -207,8 +213,8 @@ def quantum_fidelity(rho: np.ndarray, sigma: np.ndarray) -> float:
     (Jozsa, J. Mod. Opt. 41, 2315 (1994)): 1 for equal states,
     :math:`\langle\psi|\sigma|\psi\rangle` for a pure ρ.
     Both arguments must be density matrices of the same size."""
-    first = np.asarray(rho, dtype=np.complex128)
-    second = np.asarray(sigma, dtype=np.complex128)
+    first = _as_matrix(rho)
+    second = _as_matrix(sigma)
     if first.shape != second.shape:
         raise HilbertError(
             f"expected two matrices of one size, got {first.shape} and {second.shape}"
@@ -221,7 +227,7 @@ def quantum_fidelity(rho: np.ndarray, sigma: np.ndarray) -> float:
 def trace_distance(rho: np.ndarray, sigma: np.ndarray) -> float:
     r""":math:`\tfrac12\|\rho-\sigma\|_1`, half the sum of the absolute eigenvalues of the
     difference."""
-    difference = np.asarray(rho, dtype=np.complex128) - np.asarray(sigma, dtype=np.complex128)
+    difference = _as_matrix(rho) - _as_matrix(sigma)
     return float(0.5 * np.abs(np.linalg.eigvalsh(0.5 * (difference + difference.conj().T))).sum())
 
 
@@ -234,7 +240,7 @@ def closest_physical(rho: np.ndarray) -> np.ndarray:
     (Smolin, Gambetta, Smith, PRL 108, 070502 (2012), Algorithm 1). A density matrix is
     returned unchanged (to rounding).
     """
-    matrix = np.asarray(rho, dtype=np.complex128)
+    matrix = _as_matrix(rho)
     hermitian = 0.5 * (matrix + matrix.conj().T)
     values, vectors = np.linalg.eigh(hermitian)
     values = values[::-1] / values.sum()  # descending, unit trace
