@@ -25,6 +25,7 @@ from qgen.driver import Driver
 from qgen.errors import ConfigError
 from qgen.options import Options, option
 from qgen.provenance import provenance
+from qgen.report import json_report
 from qgen.runs import RunDirectory
 
 __all__ = [
@@ -231,7 +232,7 @@ def _run(
     if run_dir is not None:
         if plan.save is not None:
             summary.update(plan.save(run_dir))
-        run_dir.write_summary(summary)
+        run_dir.write_summary(json_report(summary))
         if plots and plan.plot is not None and history:
             plan.plot(run_dir, history, summary)
     return summary

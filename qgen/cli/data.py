@@ -237,7 +237,7 @@ def _handle(inputs: Inputs) -> dict[str, Any]:
         raise DataError(f"--out: {error}") from None
     return {
         "command": "data",
-        "out": str(out),
+        "run_directory": str(out),
         "format": options.format,
         "n_samples": data.n_samples,
         "n_sites": n_sites,
@@ -298,7 +298,7 @@ def _mixed(
         raise DataError(f"--out: {error}") from None
     return {
         "command": "data",
-        "out": str(out),
+        "run_directory": str(out),
         "format": "npz" if options.povm else options.format,
         "povm": data.povm,
         "n_samples": data.n_samples,
@@ -316,7 +316,8 @@ def _report(result: dict[str, Any]) -> None:
         what = f"{result['povm']} outcomes"
     else:
         what = f"measurements in {result.get('n_bases', len(result['bases']))} bases"
-    print(f"{result['n_samples']:,} {what} of {result['n_sites']} sites -> {result['out']}")
+    where = result["run_directory"]
+    print(f"{result['n_samples']:,} {what} of {result['n_sites']} sites -> {where}")
     for key, path in result["files"].items():
         print(f"  {key:13s} {path}")
     for pauli, value in result.get("exact_observables", {}).items():

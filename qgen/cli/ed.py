@@ -79,6 +79,7 @@ def _handle(inputs: Inputs) -> dict[str, Any]:
         "energy": energies[0],
         "energy_per_site": energies[0] / n,
         "energies": energies,
+        "units": {"energy": "J"},
         "n_sites": n,
         "dimension": spectrum.dimension,
         "sector": None if spectrum.sector is None else spectrum.sector.magnetization,

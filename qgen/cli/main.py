@@ -61,6 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"qgen {__version__}")
         return 0
     args = build_parser(_named_command(arguments), all_commands=False).parse_args(arguments)
+    from qgen.report import json_report
     from qgen.runs import to_json
 
     command = args.command
@@ -120,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         if inputs.run.json:
-            print(to_json({"qgen_version": __version__, **result}))
+            print(to_json(json_report(result)))
         else:
             command.report(result)
         sys.stdout.flush()

@@ -564,6 +564,7 @@ def _estimate(
         "renyi2": renyi,
         "exact": exact,
         "estimate_samples": options.estimate_samples,
+        "units": {"nll": "nats per measurement", "renyi2": "nats"},
     }
 
 

@@ -305,7 +305,7 @@ def plan(system: System, options: VMCOptions, device: torch.device | str | None 
             **relative_error_summary(final),
             "energy_per_site": final["energy"] / system.n_sites,
             "energy_per_site_error": final["energy_error"] / system.n_sites,
-            "energy_unit": "J",
+            "units": {"energy": "J", "energy_variance": "J^2"},
             "n_parameters": n_parameters,
             "iterations": driver.iteration,
             "sampler": sampler_name(options, system.sector if options.u1 else None),

@@ -53,7 +53,7 @@ def test_json_summary_run_directory_and_estimates(capsys, tmp_path, tfim_data) -
         assert set(entry) == {"value", "error"}
     assert list(result["renyi2"]) == ["1", "2"]
     # 3000 z samples of a 16-outcome positive state: infidelity ~ 15/(4 · 2700) < 0.002.
-    assert result["fidelity"] >= 0.98
+    assert result["fidelity"]["value"] >= 0.98
     assert result["nll"] > 0
     exact = result["exact"]
     assert exact["renyi2"]["2"] == pytest.approx(renyi_entropy(psi, [0, 1], alpha=2))
@@ -61,7 +61,7 @@ def test_json_summary_run_directory_and_estimates(capsys, tmp_path, tfim_data) -
     assert result["observables"]["sy"]["value"] == pytest.approx(0.0, abs=1e-6)
     # <σx> within 5 error bars plus the model's own error (bounded by the infidelity).
     sx = result["observables"]["sx"]
-    bound = 5 * sx["error"] + 2 * np.sqrt(1 - result["fidelity"])
+    bound = 5 * sx["error"] + 2 * np.sqrt(1 - result["fidelity"]["value"])
     assert abs(sx["value"] - exact["sx"]) < bound
     names = {p.name for p in out.iterdir()}
     assert {"config.toml", "log.jsonl", "checkpoint.pt", "summary.json"} <= names
@@ -177,7 +177,7 @@ def test_magnetization_projects_onto_the_sector(capsys, tmp_path) -> None:
     # Every model sample has one down spin of four: <σz> = (3 - 1)/4, without spread.
     assert result["observables"]["sz"]["value"] == pytest.approx(0.5)
     assert result["observables"]["sz"]["error"] == pytest.approx(0.0, abs=1e-12)
-    assert 0 < result["fidelity"] <= 1
+    assert 0 < result["fidelity"]["value"] <= 1
     message = error_of(
         capsys,
         "--data",
@@ -248,9 +248,10 @@ def test_fidelity_beyond_enumeration_is_a_monte_carlo_estimate(
         str(tmp_path / "b"),
         *FAST,
     )
-    assert exact["fidelity_error"] == 0.0
-    assert estimated["fidelity_error"] > 0
-    assert abs(estimated["fidelity"] - exact["fidelity"]) < 5 * estimated["fidelity_error"] + 1e-3
+    exact, estimated = exact["fidelity"], estimated["fidelity"]  # {value, error}
+    assert exact["error"] == 0.0
+    assert estimated["error"] > 0
+    assert abs(estimated["value"] - exact["value"]) < 5 * estimated["error"] + 1e-3
 
 
 def test_annealing_defaults_follow_the_data(tfim_data) -> None:

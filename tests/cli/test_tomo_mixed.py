@@ -95,7 +95,7 @@ def test_model_run_reports_both_states_and_the_plots(ghz3, tmp_path, capsys):
                 "purity", "trace_distance", "rho"):  # fmt: skip
         assert summary[key] is not None, key
     assert summary["fidelity"] > 0.5
-    assert 0 < summary["classical_fidelity"] <= 1 + 1e-12
+    assert 0 < summary["classical_fidelity"]["value"] <= 1 + 1e-12
     rho = np.load(summary["rho"])
     assert np.linalg.eigvalsh(rho).min() > -1e-12
     raw = np.load(out / "rho_unprojected.npy")
@@ -200,5 +200,5 @@ def test_beyond_eight_qubits_the_classical_fidelity_is_a_monte_carlo_estimate(tm
                        "--no-progress", "--out", str(tmp_path / "r"))  # fmt: skip
     assert summary["rho"] is None
     assert summary["fidelity"] is None
-    assert 0 < summary["classical_fidelity"] <= 1.05
-    assert 0 < summary["classical_fidelity_error"] < 0.05
+    assert 0 < summary["classical_fidelity"]["value"] <= 1.05
+    assert 0 < summary["classical_fidelity"]["error"] < 0.05

@@ -42,7 +42,6 @@ def test_json_summary_and_run_directory(capsys, tmp_path):
     result = run_json(capsys, *TINY, "--iterations", "4", "--out", str(out))
     for key in (
         "energy",
-        "energy_error",
         "energy_variance",
         "v_score",
         "exact_energy",
@@ -55,15 +54,18 @@ def test_json_summary_and_run_directory(capsys, tmp_path):
     assert result["iterations"] == 4
     # Heisenberg ring of 6 spins: E0 = -(2 + √13)/2 (Bethe ansatz / hand diagonalization).
     assert result["exact_energy"] == pytest.approx(-(2 + math.sqrt(13)) / 2, rel=1e-10)
-    relative = abs(result["energy"] - result["exact_energy"]) / abs(result["exact_energy"])
-    assert result["relative_error"] == pytest.approx(relative)
+    energy, relative_error = result["energy"], result["relative_error"]  # {value, error}
+    assert result["units"]["energy"] == "J"
+    relative = abs(energy["value"] - result["exact_energy"]) / abs(result["exact_energy"])
+    assert relative_error["value"] == pytest.approx(relative)
     scale = abs(result["exact_energy"])
-    assert result["relative_error_error"] == pytest.approx(result["energy_error"] / scale)
-    assert result["energy_per_site"] == pytest.approx(result["energy"] / 6)
-    consistent = relative < 2 * result["relative_error_error"]
+    assert relative_error["error"] == pytest.approx(energy["error"] / scale)
+    assert result["energy_per_site"]["value"] == pytest.approx(energy["value"] / 6)
+    assert result["energy_per_site"]["error"] == pytest.approx(energy["error"] / 6)
+    consistent = relative < 2 * relative_error["error"]
     assert result["consistent_with_exact"] is consistent
     if consistent:  # a difference below two error bars is a bound, not an accuracy
-        bound = relative + 2 * result["relative_error_error"]
+        bound = relative + 2 * relative_error["error"]
         assert result["relative_error_bound"] == pytest.approx(bound)
     else:
         assert result["relative_error_bound"] is None
@@ -78,7 +80,7 @@ def test_json_summary_and_run_directory(capsys, tmp_path):
     } <= names
     log = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
     assert [r["iteration"] for r in log] == [0, 1, 2, 3]
-    assert json.loads((out / "summary.json").read_text())["energy"] == result["energy"]
+    assert json.loads((out / "summary.json").read_text()) == result  # the one JSON form
 
 
 def test_resume_continues_to_the_new_iteration_count(capsys, tmp_path):
@@ -160,7 +162,7 @@ def test_symmetrized_model_from_the_command_line(capsys, tmp_path):
     assert result["config"]["vmc"]["symmetry"] == "space"
     assert result["config"]["vmc"]["spin_flip"] is True
     assert result["config"]["vmc"]["phase"] is True
-    assert math.isfinite(result["energy"])
+    assert math.isfinite(result["energy"]["value"])
     assert result["exact_energy"] is not None
 
 
