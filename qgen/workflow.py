@@ -13,7 +13,6 @@ resumable options, restore the checkpoint, write the config, run, summarize, wri
 from __future__ import annotations
 
 import contextlib
-import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from typing import Any
 from qgen.distributed import Ranks, current, device_name
 from qgen.driver import Driver
 from qgen.errors import ConfigError
+from qgen.log import LOGGER, log_to_stderr
 from qgen.options import Options, option
 from qgen.provenance import provenance
 from qgen.report import json_report
@@ -38,11 +38,6 @@ __all__ = [
 ]
 
 Record = dict[str, Any]
-
-
-def log_to_stderr(message: str) -> None:
-    """The default log: one line on stderr, flushed."""
-    print(message, file=sys.stderr, flush=True)
 
 
 @dataclass
@@ -149,6 +144,7 @@ def execute(
     began = time.perf_counter()
     ranks = current()
     ranks.agree(config, "options")
+    LOGGER.debug("qgen %s: options %s", command, config)
     out = ranks.broadcast(None if out is None else str(out))  # a default name has the time
     run_dir: RunDirectory | None = None
     if out is not None:

@@ -88,6 +88,14 @@ class Command:
             cls.add_arguments(parser, positional, groups)
         skipped = [d.name for d in RunOptions.declarations() if d.name not in self.run_options]
         RunOptions.add_arguments(parser, skipped, groups)
+        messages = parser.add_mutually_exclusive_group()
+        messages.add_argument(
+            "-q", "--quiet", action="store_true",
+            help="only warnings and errors on stderr, and no progress bar unless --progress",
+        )  # fmt: skip
+        messages.add_argument(
+            "-v", "--verbose", action="store_true", help="also debug messages on stderr"
+        )
         parser.set_defaults(command=self)
 
     def gather(self, args: argparse.Namespace) -> Inputs:

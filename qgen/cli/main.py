@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import os
 import sys
@@ -70,9 +71,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         import torch
 
         from qgen.distributed import initialize, launched_by_torchrun, shutdown
+        from qgen.log import set_verbosity
         from qgen.workflow import log_nothing
 
+        set_verbosity(args.quiet, args.verbose)
         inputs = command.gather(args)
+        if args.quiet and inputs.run.progress is None:
+            inputs.run = dataclasses.replace(inputs.run, progress=False)
         threads = inputs.run.threads or command.default_threads
         if threads is not None:
             torch.set_num_threads(threads)
