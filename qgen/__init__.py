@@ -58,6 +58,8 @@ _LAZY = {
     # tomography
     "MeasurementData": "qgen.tomography",
     "run_tomography": "qgen.tomography",
+    # runs
+    "load_run": "qgen.load",
 }
 
 __all__ = [
@@ -84,6 +86,7 @@ __all__ = [
     "ground_state",
     "heisenberg",
     "j1j2",
+    "load_run",
     "pauli",
     "run_tomography",
     "transverse_field_ising",
