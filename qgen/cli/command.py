@@ -37,6 +37,9 @@ class Inputs:
     log: Callable[[str], None] = log_to_stderr
     device: Any = None
     """The ``torch.device`` that ``--device`` resolved to (set by :func:`qgen.cli.main.main`)."""
+    arguments: argparse.Namespace | None = None
+    """The parsed command line, for a command whose inputs are not option tables
+    (``qgen plot``'s run directories)."""
 
 
 @dataclass(frozen=True)

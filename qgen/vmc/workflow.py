@@ -9,7 +9,6 @@ directory (config, log, checkpoints, plots, ``summary.json``) and returns the su
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -335,7 +334,8 @@ def run_vmc(
     """Run (or resume) VMC in the directory ``out`` on ``device`` and return the summary.
 
     The directory receives ``config.toml``, ``log.jsonl``, ``checkpoint.pt``,
-    ``summary.json`` and, with ``plots``, ``energy.png`` and ``relative_error.png``.
+    ``summary.json`` and, with ``plots``, ``energy.png`` (energy, relative error with its
+    statistical floor, and variance per iteration; PDF beside it).
     """
     return execute(
         "vmc",
@@ -350,32 +350,11 @@ def run_vmc(
 
 
 def _plot(run_dir: RunDirectory, history: list[dict[str, Any]], summary: dict[str, Any]) -> None:
-    from qgen.plotting import series_plot
+    from qgen.run_figures import RunCurves, vmc_convergence
 
-    iterations = [r["iteration"] for r in history]
-    exact = summary["exact_energy"]
-    series_plot(
-        run_dir.path / "energy.png",
-        iterations,
-        {"VMC": [r.get("energy") for r in history]},
-        "iteration",
-        "energy (J)",
-        errors={"VMC": [r.get("energy_error") for r in history]},
-        hlines=None if exact is None else {"exact": exact},
-    )
-    relative = [r.get("relative_error") for r in history]
-    if any(value is not None and value > 0 and math.isfinite(value) for value in relative):
-        series_plot(
-            run_dir.path / "relative_error.png",
-            iterations,
-            {
-                "|E - E_exact| / |E_exact|": [v if v and v > 0 else None for v in relative],
-                # Below this line a difference is noise: one error bar of each iteration.
-                "statistical floor (σ_E / |E_exact|)": [
-                    r.get("relative_error_error") or None for r in history
-                ],
-            },
-            "iteration",
-            "relative error",
-            log_y=True,
-        )
+    tables = summary["config"]
+    system = System.from_sources((tables["system"], "the run's config"))
+    title = f"{system.describe()}: {tables['vmc']['model']}"
+    final = (summary["energy"], summary["energy_error"])
+    curves = RunCurves(run_dir.path.name, history, summary["exact_energy"], final)
+    vmc_convergence(run_dir.path / "energy.png", [curves], title)

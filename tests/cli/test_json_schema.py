@@ -41,6 +41,7 @@ def command_lines(tmp: str) -> dict[str, list[str]]:
         "ebm": ["ebm", *EBM, "--out", f"{tmp}/ebm"],
         "generative": ["generative", "flow", "--dataset", "ring", "--samples", "200",
                        "--epochs", "1", "--batch-size", "100", "--out", f"{tmp}/flow"],
+        "plot": ["plot", f"{tmp}/tomo", "--out", f"{tmp}/figures"],
     }  # fmt: skip
 
 
@@ -81,7 +82,7 @@ def test_the_output_validates_against_the_schema(results, name):
 
 
 @pytest.mark.parametrize(
-    "name", [n for n, argv in command_lines("t").items() if argv[0] not in ("ed", "data")]
+    "name", [n for n, argv in command_lines("t").items() if argv[0] not in ("ed", "data", "plot")]
 )
 def test_a_run_s_summary_json_is_the_printed_object(results, name):
     result = results[name]

@@ -76,7 +76,7 @@ def test_json_summary_and_run_directory(capsys, tmp_path):
         "summary.json",
         "checkpoint.pt",
         "energy.png",
-        "relative_error.png",
+        "energy.pdf",
     } <= names
     log = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
     assert [r["iteration"] for r in log] == [0, 1, 2, 3]
