@@ -27,7 +27,7 @@ def test_two_processes_train_as_one_does(tmp_path):
     alone, together = json.loads(one.stdout), json.loads(two.stdout)
     assert together["world_size"] == 2
     assert abs(alone["train_nll"] - together["train_nll"]) < 1e-4
-    assert abs(alone["fidelity"] - together["fidelity"]) < 1e-4
+    assert abs(alone["fidelity"]["value"] - together["fidelity"]["value"]) < 1e-4
 
 
 def test_mixed_tomography_refuses_several_processes(tmp_path):
