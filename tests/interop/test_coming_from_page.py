@@ -15,7 +15,7 @@ BLOCKS = re.findall(r"```python\n(.*?)```", PAGE.read_text(encoding="utf-8"), re
 def test_the_page_s_code_runs(code, capsys):
     for library in re.findall(r"^import (netket|qutip)", code, re.M):
         pytest.importorskip(library, reason=f"{library} (the crosscheck extra) runs this block")
-    exec(compile(code, str(PAGE), "exec"), {})  # noqa: S102 - our own documentation
+    exec(compile(code, str(PAGE), "exec"), {})  # our own documentation, not a sent file
     printed = [line.split() for line in capsys.readouterr().out.splitlines()]
     for numbers in printed:  # every printed pair of energies agrees
         values = [float(n) for n in numbers]
