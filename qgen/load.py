@@ -23,7 +23,7 @@ from qgen.report import SCHEMA
 from qgen.runs import RunDirectory
 from qgen.system import System, load_toml
 
-__all__ = ["LoadedRun", "load_run"]
+__all__ = ["LoadedRun", "load_run", "read_run"]
 
 _LOADABLE = ("vmc", "tomo")
 
@@ -82,18 +82,17 @@ def _read_summary(run_dir: RunDirectory) -> dict[str, Any] | None:
     return summary
 
 
-def load_run(path: str | Path, device: torch.device | str | None = None) -> LoadedRun:
-    """The system, trained model, sampler and log of the VMC or tomography run at ``path``,
-    the model on ``device`` (default: the CPU).
-
-    >>> run = load_run("runs/h16")  # doctest: +SKIP
-    >>> run.summary["energy"], run.table()["energy"][-10:]  # doctest: +SKIP
+def read_run(
+    path: Path,
+) -> tuple[str, dict[str, dict[str, Any]], dict[str, Any] | None, RunDirectory]:
+    """The command (``vmc`` or ``tomo``), config, summary (None before the run finished)
+    and directory of the run at ``path``: what :func:`load_run` and ``qgen plot`` read.
 
     Raises:
-        RunDirectoryError: no run there, an unreadable or foreign checkpoint or summary,
-            or a run of another command or of an incompatible qgen version.
+        RunDirectoryError: no run there (no directory, config.toml or checkpoint), a
+            summary of another schema, or a run of another kind (mixed-state tomography,
+            EBM, generative models: their summary.json and log.jsonl are plain JSON).
     """
-    path = Path(path)
     config_path = path / "config.toml"
     if not path.is_dir() or not config_path.exists():
         raise RunDirectoryError(
@@ -107,9 +106,26 @@ def load_run(path: str | Path, device: torch.device | str | None = None) -> Load
     if command is None or (command == "tomo" and config["tomo"].get("mixed")):
         found = "mixed-state tomography" if command else ", ".join(sorted(config)) or "nothing"
         raise RunDirectoryError(
-            f"{config_path}: load_run reads VMC and pure-state tomography runs, found "
-            f"{found}; its summary.json and log.jsonl are plain JSON"
+            f"{config_path}: expected a VMC or pure-state tomography run, found {found}; "
+            "its summary.json and log.jsonl are plain JSON"
         )
+    return command, config, summary, run_dir
+
+
+def load_run(path: str | Path, device: torch.device | str | None = None) -> LoadedRun:
+    """The system, trained model, sampler and log of the VMC or tomography run at ``path``,
+    the model on ``device`` (default: the CPU).
+
+    >>> run = load_run("runs/h16")  # doctest: +SKIP
+    >>> run.summary["energy"], run.table()["energy"][-10:]  # doctest: +SKIP
+
+    Raises:
+        RunDirectoryError: no run there, an unreadable or foreign checkpoint or summary,
+            or a run of another command or of an incompatible qgen version.
+    """
+    path = Path(path)
+    command, config, summary, run_dir = read_run(path)
+    config_path = path / "config.toml"
     if command == "tomo" and "data" not in config:
         raise RunDirectoryError(
             f"{config_path}: expected a [data] table naming the measurements, found none "

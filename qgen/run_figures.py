@@ -21,7 +21,17 @@ import numpy as np
 
 from qgen.plotting import new_figure, save_figure
 
-__all__ = ["RunCurves", "running_mean", "tomography_curves", "vmc_convergence"]
+__all__ = ["RunCurves", "run_title", "running_mean", "tomography_curves", "vmc_convergence"]
+
+
+def run_title(config: dict[str, Any]) -> str:
+    """The title of a run's figures, from its config tables: the system and the model."""
+    if "vmc" in config:
+        from qgen.system import System
+
+        system = System.from_sources((config["system"], "the run's config"))
+        return f"{system.describe()}: {config['vmc']['model']}"
+    return f"tomography of {config['data']['data']}: {config['tomo']['model']}"
 
 
 @dataclass

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,11 +10,7 @@ from typing import Any
 from qgen.cli import CATALOG
 from qgen.cli.command import Command, Inputs
 from qgen.errors import ConfigError, RunDirectoryError
-from qgen.runs import RunDirectory
-from qgen.system import System, load_toml
 from qgen.workflow import RunOptions
-
-_DRAWN = ("vmc", "tomo")
 
 
 @dataclass
@@ -29,36 +24,17 @@ class _Run:
 
 def _read_run(path: Path) -> _Run:
     """A run's command, config, log and summary (empty for a run that did not finish)."""
-    missing = [name for name in ("config.toml", "log.jsonl") if not (path / name).exists()]
-    if missing:
-        found = "no such directory" if not path.is_dir() else f"no {' and no '.join(missing)}"
-        raise RunDirectoryError(
-            f"{path}: expected a run directory with config.toml and log.jsonl, found {found}"
-        )
-    config = load_toml(path / "config.toml")
-    command = next((name for name in _DRAWN if name in config), None)
-    if command is None or config.get("tomo", {}).get("mixed"):
-        raise RunDirectoryError(
-            f"{path}: qgen plot draws VMC and pure-state tomography runs, found the tables "
-            f"{', '.join(sorted(config)) or 'none'}"
-        )
-    history = RunDirectory(path, resume=True).read_log()
+    from qgen.load import read_run
+
+    command, config, summary, run_dir = read_run(path)
+    history = run_dir.read_log()
     if not history:
         raise RunDirectoryError(f"{path}: the log holds no step yet; nothing to draw")
-    summary_path = path / "summary.json"
-    summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.exists() else {}
-    return _Run(path, command, config, history, summary)
-
-
-def _title(run: _Run) -> str:
-    if run.command == "vmc":
-        system = System.from_sources((run.config["system"], f"{run.path}/config.toml"))
-        return f"{system.describe()}: {run.config['vmc']['model']}"
-    return f"tomography of {run.config['data']['data']}: {run.config['tomo']['model']}"
+    return _Run(path, command, config, history, summary or {})
 
 
 def _handle(inputs: Inputs) -> dict[str, Any]:
-    from qgen.run_figures import RunCurves, tomography_curves, vmc_convergence
+    from qgen.run_figures import RunCurves, run_title, tomography_curves, vmc_convergence
 
     assert inputs.arguments is not None
     if not inputs.arguments.runs:
@@ -76,7 +52,8 @@ def _handle(inputs: Inputs) -> dict[str, Any]:
         RunCurves(run.path.name, run.history, _exact_energy(run), _final_energy(run))
         for run in runs
     ]
-    title = _title(runs[0]) if len(runs) == 1 else f"{len(runs)} runs: {_title(runs[0])}"
+    title = run_title(runs[0].config)
+    title = title if len(runs) == 1 else f"{len(runs)} runs: {title}"
     if commands == ["vmc"]:
         figure = directory / ("energy.png" if len(runs) == 1 else "comparison_energy.png")
         vmc_convergence(figure, curves, title)

@@ -350,11 +350,8 @@ def run_vmc(
 
 
 def _plot(run_dir: RunDirectory, history: list[dict[str, Any]], summary: dict[str, Any]) -> None:
-    from qgen.run_figures import RunCurves, vmc_convergence
+    from qgen.run_figures import RunCurves, run_title, vmc_convergence
 
-    tables = summary["config"]
-    system = System.from_sources((tables["system"], "the run's config"))
-    title = f"{system.describe()}: {tables['vmc']['model']}"
     final = (summary["energy"], summary["energy_error"])
     curves = RunCurves(run_dir.path.name, history, summary["exact_energy"], final)
-    vmc_convergence(run_dir.path / "energy.png", [curves], title)
+    vmc_convergence(run_dir.path / "energy.png", [curves], run_title(summary["config"]))

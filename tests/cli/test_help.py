@@ -66,12 +66,6 @@ def test_version_and_help_import_no_command_nor_torch(arguments):
     assert result.stdout.split()[-2:] == ["False", "False"]
 
 
-def test_the_catalog_help_is_each_command_s_help():
-    from qgen.cli import CATALOG
-
-    assert {command.name: command.help for command in COMMANDS} == CATALOG
-
-
 def test_the_common_objects_are_importable_from_qgen_itself():
     import qgen
 

@@ -41,8 +41,8 @@ def test_several_runs_are_overlaid_in_out(two_runs, tmp_path):
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda tmp: tmp / "absent", "found no such directory"),
-        (lambda tmp: tmp, "found no config.toml and no log.jsonl"),
+        (lambda tmp: tmp / "absent", "found no directory"),
+        (lambda tmp: tmp, "found no config.toml"),
     ],
 )
 def test_a_directory_without_a_run_is_one_line(tmp_path, capsys, make, message):
